@@ -1,0 +1,613 @@
+package dev.postbox.core;
+
+import dev.postbox.core.api.BatchResultErrorEntry;
+import dev.postbox.core.api.CallContext;
+import dev.postbox.core.api.ChangeMessageVisibility;
+import dev.postbox.core.api.ChangeMessageVisibilityBatch;
+import dev.postbox.core.api.CreateQueue;
+import dev.postbox.core.api.DeleteMessage;
+import dev.postbox.core.api.DeleteMessageBatch;
+import dev.postbox.core.api.DeleteQueue;
+import dev.postbox.core.api.GetQueueAttributes;
+import dev.postbox.core.api.GetQueueUrl;
+import dev.postbox.core.api.ListQueueTags;
+import dev.postbox.core.api.ListQueues;
+import dev.postbox.core.api.MessageAttributeValue;
+import dev.postbox.core.api.PurgeQueue;
+import dev.postbox.core.api.ReceiveMessage;
+import dev.postbox.core.api.SendMessage;
+import dev.postbox.core.api.SendMessageBatch;
+import dev.postbox.core.api.SetQueueAttributes;
+import dev.postbox.core.api.SqsApi;
+import dev.postbox.core.api.TagQueue;
+import dev.postbox.core.api.UntagQueue;
+import dev.postbox.core.store.Delivery;
+import dev.postbox.core.store.MessageData;
+import dev.postbox.core.store.NewMessage;
+import dev.postbox.core.store.QueueCounts;
+import dev.postbox.core.store.QueueKey;
+import dev.postbox.core.store.QueueRecord;
+import dev.postbox.core.store.QueueStore;
+
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+
+/**
+ * SQS semantics over a {@link QueueStore}: validation in AWS's order (required members, ranges, queue, content),
+ * defaults from queue attributes, receipt handles, digests and attribute filtering. Holds no message state itself.
+ */
+public final class QueueService implements SqsApi, AutoCloseable {
+    private static final Pattern STANDARD_NAME = Pattern.compile("[A-Za-z0-9_-]{1,80}");
+    private static final Pattern TAG_TEXT = Pattern.compile("[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*");
+
+    /**
+     * @param accountId        the account that owns queues created here and that queue URLs without one refer to
+     * @param queueReuseDelay  how long a deleted queue's name stays blocked (AWS: 60 s)
+     * @param purgeInterval    minimum time between two purges of a queue (AWS: 60 s)
+     */
+    public record Settings(String accountId, Duration queueReuseDelay, Duration purgeInterval) {
+        public static Settings defaults() {
+            return new Settings("000000000000", Duration.ofSeconds(Limits.QUEUE_NAME_REUSE_DELAY_SECONDS),
+                    Duration.ofSeconds(Limits.PURGE_INTERVAL_SECONDS));
+        }
+    }
+
+    private final QueueStore store;
+    private final InstantSource clock;
+    private final ReceiptHandles receiptHandles;
+    private final Settings settings;
+    private final SecureRandom random = new SecureRandom();
+    // Per-node memory of recent deletes and purges: they only guard 60-second windows.
+    private final Map<QueueKey, Instant> deletedAt = new ConcurrentHashMap<>();
+    private final Map<QueueKey, Instant> purgedAt = new ConcurrentHashMap<>();
+    private volatile boolean closing;
+
+    public QueueService(QueueStore store, InstantSource clock, ReceiptHandles receiptHandles, Settings settings) {
+        this.store = store;
+        this.clock = clock;
+        this.receiptHandles = receiptHandles;
+        this.settings = settings;
+    }
+
+    // ---- queues ------------------------------------------------------------------------------------------------
+
+    @Override
+    public CreateQueue.Result createQueue(CallContext call, CreateQueue.Request request) {
+        String name = request.queueName();
+        if (name == null || name.isEmpty()) {
+            throw SqsException.missingParameter("QueueName");
+        }
+        Map<String, String> requested = request.attributes() == null ? Map.of() : request.attributes();
+        boolean fifoRequested = requested.entrySet().stream().anyMatch(e -> e.getKey().equals(QueueAttributes.FIFO_QUEUE)
+                && "true".equalsIgnoreCase(e.getValue()));
+        if (name.endsWith(".fifo") || fifoRequested) {
+            if (!name.endsWith(".fifo") || !fifoRequested) {
+                throw new SqsException(ErrorCode.INVALID_PARAMETER_VALUE, "The name of a FIFO queue can only include"
+                        + " alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80"
+                        + " in length.");
+            }
+            throw new SqsException(ErrorCode.UNSUPPORTED_OPERATION,
+                    "FIFO queues are not supported by this Postbox version yet.");
+        }
+        if (!STANDARD_NAME.matcher(name).matches()) {
+            throw new SqsException(ErrorCode.INVALID_PARAMETER_VALUE,
+                    "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length");
+        }
+        Map<String, String> attributes = QueueAttributes.validateSettable(requested);
+        Map<String, String> tags = request.tags() == null ? Map.of() : request.tags();
+        checkTags(name, tags, Map.of());
+        QueueKey key = new QueueKey(settings.accountId(), name);
+        Instant now = clock.instant();
+        Instant deleted = deletedAt.get(key);
+        if (deleted != null && now.isBefore(deleted.plus(settings.queueReuseDelay()))) {
+            throw new SqsException(ErrorCode.QUEUE_DELETED_RECENTLY, "You must wait "
+                    + settings.queueReuseDelay().toSeconds() + " seconds after deleting a queue before you can create"
+                    + " another with the same name.");
+        }
+        Map<String, String> initial = QueueAttributes.standardDefaults();
+        initial.putAll(attributes);
+        applyEncryptionChoice(initial, attributes);
+        QueueRecord proposed = new QueueRecord(key, random.nextLong(), false, initial, tags, now, now);
+        QueueStore.CreateOutcome outcome = store.createQueue(proposed);
+        if (!outcome.created()) {
+            Map<String, String> existing = outcome.queue().attributes();
+            for (Map.Entry<String, String> entry : attributes.entrySet()) {
+                if (!entry.getValue().equals(existing.getOrDefault(entry.getKey(), ""))) {
+                    throw new SqsException(ErrorCode.QUEUE_NAME_EXISTS, "A queue already exists with the same name"
+                            + " and a different value for attribute " + entry.getKey());
+                }
+            }
+        }
+        return new CreateQueue.Result(QueueUrls.url(call.baseUrl(), key));
+    }
+
+    @Override
+    public GetQueueUrl.Result getQueueUrl(CallContext call, GetQueueUrl.Request request) {
+        if (request.queueName() == null || request.queueName().isEmpty()) {
+            throw SqsException.missingParameter("QueueName");
+        }
+        String account = request.queueOwnerAwsAccountId() == null || request.queueOwnerAwsAccountId().isEmpty()
+                ? settings.accountId() : request.queueOwnerAwsAccountId();
+        QueueKey key = new QueueKey(account, request.queueName());
+        store.queue(key).orElseThrow(SqsException::queueDoesNotExist);
+        return new GetQueueUrl.Result(QueueUrls.url(call.baseUrl(), key));
+    }
+
+    @Override
+    public ListQueues.Result listQueues(CallContext call, ListQueues.Request request) {
+        Integer maxResults = request.maxResults();
+        if (maxResults != null && (maxResults < 1 || maxResults > Limits.MAX_LIST_QUEUES_RESULTS)) {
+            throw SqsException.invalidParameter("MaxResults", maxResults,
+                    "MaxResults must be an integer between 1 and 1000.");
+        }
+        String after = null;
+        if (request.nextToken() != null && !request.nextToken().isEmpty()) {
+            after = decodeNextToken(request.nextToken());
+        }
+        String prefix = request.queueNamePrefix() == null ? "" : request.queueNamePrefix();
+        int limit = maxResults == null ? Limits.MAX_LIST_QUEUES_RESULTS : maxResults;
+        List<String> urls = new ArrayList<>();
+        String last = null;
+        boolean more = false;
+        for (QueueRecord queue : store.queues(settings.accountId(), prefix)) {
+            if (after != null && queue.key().name().compareTo(after) <= 0) {
+                continue;
+            }
+            if (urls.size() == limit) {
+                more = true;
+                break;
+            }
+            urls.add(QueueUrls.url(call.baseUrl(), queue.key()));
+            last = queue.key().name();
+        }
+        String nextToken = more && maxResults != null ? encodeNextToken(last) : null;
+        return new ListQueues.Result(urls, nextToken);
+    }
+
+    private static String encodeNextToken(String lastName) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(("after:" + lastName)
+                .getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String decodeNextToken(String token) {
+        try {
+            String decoded = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+            if (decoded.startsWith("after:")) {
+                return decoded.substring("after:".length());
+            }
+        } catch (IllegalArgumentException e) {
+            // reported below
+        }
+        throw SqsException.invalidParameter("NextToken", token, "Invalid NextToken value.");
+    }
+
+    @Override
+    public void deleteQueue(CallContext call, DeleteQueue.Request request) {
+        QueueKey key = requireQueue(request.queueUrl()).key();
+        if (!store.deleteQueue(key)) {
+            throw SqsException.queueDoesNotExist();
+        }
+        Instant now = clock.instant();
+        deletedAt.values().removeIf(at -> at.plus(settings.queueReuseDelay()).isBefore(now));
+        deletedAt.put(key, now);
+        purgedAt.remove(key);
+    }
+
+    @Override
+    public GetQueueAttributes.Result getQueueAttributes(CallContext call, GetQueueAttributes.Request request) {
+        QueueRecord queue = requireQueue(request.queueUrl());
+        List<String> names = request.attributeNames() == null ? List.of() : request.attributeNames();
+        for (String name : names) {
+            if (!QueueAttributes.KNOWN.contains(name)) {
+                throw QueueAttributes.unknown(name);
+            }
+        }
+        boolean all = names.contains(QueueAttributes.ALL);
+        Map<String, String> result = new LinkedHashMap<>();
+        QueueCounts counts = null;
+        for (String name : all ? QueueAttributes.KNOWN.stream().sorted().toList() : names) {
+            String value = switch (name) {
+                case QueueAttributes.QUEUE_ARN -> QueueUrls.arn(call.region(), queue.key());
+                case QueueAttributes.CREATED_TIMESTAMP -> Long.toString(queue.createdAt().getEpochSecond());
+                case QueueAttributes.LAST_MODIFIED_TIMESTAMP -> Long.toString(queue.lastModifiedAt().getEpochSecond());
+                case QueueAttributes.APPROXIMATE_NUMBER_OF_MESSAGES,
+                     QueueAttributes.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE,
+                     QueueAttributes.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED -> {
+                    if (counts == null) {
+                        counts = store.counts(queue.key(), clock.instant());
+                    }
+                    yield Long.toString(switch (name) {
+                        case QueueAttributes.APPROXIMATE_NUMBER_OF_MESSAGES -> counts.visible();
+                        case QueueAttributes.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE -> counts.inFlight();
+                        default -> counts.delayed();
+                    });
+                }
+                default -> queue.attributes().get(name);
+            };
+            if (value != null) {
+                result.put(name, value);
+            }
+        }
+        return new GetQueueAttributes.Result(result);
+    }
+
+    @Override
+    public void setQueueAttributes(CallContext call, SetQueueAttributes.Request request) {
+        QueueRecord queue = requireQueue(request.queueUrl());
+        if (request.attributes() == null || request.attributes().isEmpty()) {
+            throw SqsException.missingParameter("Attributes");
+        }
+        Map<String, String> changes = QueueAttributes.validateSettable(request.attributes());
+        Instant now = clock.instant();
+        store.updateQueue(queue.key(), current -> {
+            Map<String, String> merged = new LinkedHashMap<>(current.attributes());
+            merged.putAll(changes);
+            applyEncryptionChoice(merged, changes);
+            return current.withAttributes(merged, now);
+        });
+    }
+
+    /** SSE-SQS and SSE-KMS exclude each other: the one named last in the request wins; an empty key id clears KMS. */
+    private static void applyEncryptionChoice(Map<String, String> attributes, Map<String, String> changes) {
+        if (changes.containsKey(QueueAttributes.KMS_MASTER_KEY_ID)) {
+            if (changes.get(QueueAttributes.KMS_MASTER_KEY_ID).isEmpty()) {
+                attributes.remove(QueueAttributes.KMS_MASTER_KEY_ID);
+                attributes.remove(QueueAttributes.KMS_DATA_KEY_REUSE_PERIOD_SECONDS);
+            } else {
+                attributes.put(QueueAttributes.SQS_MANAGED_SSE_ENABLED, "false");
+                attributes.putIfAbsent(QueueAttributes.KMS_DATA_KEY_REUSE_PERIOD_SECONDS, "300");
+            }
+        } else if ("true".equals(changes.get(QueueAttributes.SQS_MANAGED_SSE_ENABLED))) {
+            attributes.remove(QueueAttributes.KMS_MASTER_KEY_ID);
+            attributes.remove(QueueAttributes.KMS_DATA_KEY_REUSE_PERIOD_SECONDS);
+        }
+    }
+
+    @Override
+    public void purgeQueue(CallContext call, PurgeQueue.Request request) {
+        QueueKey key = requireQueue(request.queueUrl()).key();
+        Instant now = clock.instant();
+        Instant last = purgedAt.get(key);
+        if (last != null && now.isBefore(last.plus(settings.purgeInterval()))) {
+            throw new SqsException(ErrorCode.PURGE_QUEUE_IN_PROGRESS, "Only one PurgeQueue operation on " + key.name()
+                    + " is allowed every " + settings.purgeInterval().toSeconds() + " seconds.");
+        }
+        purgedAt.put(key, now);
+        store.purge(key);
+    }
+
+    // ---- tags --------------------------------------------------------------------------------------------------
+
+    @Override
+    public void tagQueue(CallContext call, TagQueue.Request request) {
+        QueueRecord queue = requireQueue(request.queueUrl());
+        if (request.tags() == null || request.tags().isEmpty()) {
+            throw SqsException.missingParameter("Tags");
+        }
+        checkTags(queue.key().name(), request.tags(), queue.tags());
+        store.updateQueue(queue.key(), current -> {
+            Map<String, String> merged = new LinkedHashMap<>(current.tags());
+            merged.putAll(request.tags());
+            checkTags(current.key().name(), Map.of(), merged);
+            return current.withTags(merged);
+        });
+    }
+
+    @Override
+    public void untagQueue(CallContext call, UntagQueue.Request request) {
+        QueueRecord queue = requireQueue(request.queueUrl());
+        if (request.tagKeys() == null || request.tagKeys().isEmpty()) {
+            throw SqsException.missingParameter("TagKeys");
+        }
+        store.updateQueue(queue.key(), current -> {
+            Map<String, String> remaining = new LinkedHashMap<>(current.tags());
+            request.tagKeys().forEach(remaining::remove);
+            return current.withTags(remaining);
+        });
+    }
+
+    @Override
+    public ListQueueTags.Result listQueueTags(CallContext call, ListQueueTags.Request request) {
+        return new ListQueueTags.Result(requireQueue(request.queueUrl()).tags());
+    }
+
+    private static void checkTags(String queueName, Map<String, String> added, Map<String, String> existing) {
+        for (Map.Entry<String, String> tag : added.entrySet()) {
+            String key = tag.getKey();
+            String value = tag.getValue() == null ? "" : tag.getValue();
+            if (key == null || key.isEmpty() || key.length() > Limits.MAX_TAG_KEY_LENGTH
+                    || !TAG_TEXT.matcher(key).matches()) {
+                throw SqsException.invalidParameter("Tag.Key", key, "Tag keys must be 1 to 128 characters of letters,"
+                        + " digits, whitespace and _ . : / = + - @.");
+            }
+            if (key.startsWith("aws:")) {
+                throw SqsException.invalidParameter("Tag.Key", key, "The aws: prefix is reserved.");
+            }
+            if (value.length() > Limits.MAX_TAG_VALUE_LENGTH || !TAG_TEXT.matcher(value).matches()) {
+                throw SqsException.invalidParameter("Tag.Value", value, "Tag values must be 0 to 256 characters of"
+                        + " letters, digits, whitespace and _ . : / = + - @.");
+            }
+        }
+        long total = existing.size() + added.keySet().stream().filter(k -> !existing.containsKey(k)).count();
+        if (total > Limits.MAX_TAGS) {
+            throw new SqsException(ErrorCode.INVALID_PARAMETER_VALUE, "Too many tags added for queue " + queueName
+                    + ". A queue can have at most " + Limits.MAX_TAGS + " tags.");
+        }
+    }
+
+    // ---- sending -----------------------------------------------------------------------------------------------
+
+    @Override
+    public SendMessage.Result sendMessage(CallContext call, SendMessage.Request request) {
+        QueueRecord queue = requireQueue(request.queueUrl());
+        Instant now = clock.instant();
+        NewMessage message = prepare(call, queue, now, false, request.messageBody(), request.delaySeconds(),
+                request.messageAttributes(), request.messageSystemAttributes(), request.messageDeduplicationId(),
+                request.messageGroupId());
+        store.send(queue.key(), List.of(message));
+        MessageData data = message.data();
+        return new SendMessage.Result(data.messageId(), data.md5OfBody(), data.md5OfMessageAttributes(),
+                Md5Digests.ofAttributes(data.systemAttributes()), null);
+    }
+
+    @Override
+    public SendMessageBatch.Result sendMessageBatch(CallContext call, SendMessageBatch.Request request) {
+        QueueRecord queue = requireQueue(request.queueUrl());
+        Batches.check(request.entries(), SendMessageBatch.RequestEntry::id, "SendMessageBatchRequestEntry");
+        long total = 0;
+        for (SendMessageBatch.RequestEntry entry : request.entries()) {
+            total += MessageRules.size(entry.messageBody() == null ? "" : entry.messageBody(),
+                    orEmpty(entry.messageAttributes()));
+        }
+        if (total > Limits.MAX_BATCH_PAYLOAD_BYTES) {
+            throw new SqsException(ErrorCode.BATCH_REQUEST_TOO_LONG, "Batch requests cannot be longer than "
+                    + Limits.MAX_BATCH_PAYLOAD_BYTES + " bytes. You have sent " + total + " bytes.");
+        }
+        Instant now = clock.instant();
+        List<NewMessage> accepted = new ArrayList<>();
+        List<String> acceptedIds = new ArrayList<>();
+        List<BatchResultErrorEntry> failed = new ArrayList<>();
+        for (SendMessageBatch.RequestEntry entry : request.entries()) {
+            try {
+                accepted.add(prepare(call, queue, now, true, entry.messageBody(), entry.delaySeconds(),
+                        entry.messageAttributes(), entry.messageSystemAttributes(), entry.messageDeduplicationId(),
+                        entry.messageGroupId()));
+                acceptedIds.add(entry.id());
+            } catch (SqsException e) {
+                failed.add(Batches.failure(entry.id(), e));
+            }
+        }
+        if (!accepted.isEmpty()) {
+            store.send(queue.key(), accepted);
+        }
+        List<SendMessageBatch.ResultEntry> successful = new ArrayList<>();
+        for (int i = 0; i < accepted.size(); i++) {
+            MessageData data = accepted.get(i).data();
+            successful.add(new SendMessageBatch.ResultEntry(acceptedIds.get(i), data.messageId(), data.md5OfBody(),
+                    data.md5OfMessageAttributes(), Md5Digests.ofAttributes(data.systemAttributes()), null));
+        }
+        return new SendMessageBatch.Result(successful, failed);
+    }
+
+    private NewMessage prepare(CallContext call, QueueRecord queue, Instant now, boolean inBatch, String body,
+                               Integer delaySeconds, Map<String, MessageAttributeValue> attributes,
+                               Map<String, MessageAttributeValue> systemAttributes, String deduplicationId,
+                               String groupId) {
+        MessageRules.checkBody(body);
+        if (delaySeconds != null && (delaySeconds < 0 || delaySeconds > Limits.MAX_DELAY_SECONDS)) {
+            throw SqsException.invalidParameter("DelaySeconds", delaySeconds,
+                    "DelaySeconds must be >= 0 and <= " + Limits.MAX_DELAY_SECONDS + ".");
+        }
+        attributes = orEmpty(attributes);
+        systemAttributes = orEmpty(systemAttributes);
+        MessageRules.checkAttributes(attributes);
+        MessageRules.checkSystemAttributes(systemAttributes);
+        int maximumSize = queue.intAttribute(QueueAttributes.MAXIMUM_MESSAGE_SIZE);
+        if (MessageRules.size(body, attributes) > maximumSize) {
+            throw new SqsException(ErrorCode.INVALID_PARAMETER_VALUE, "One or more parameters "
+                    + (inBatch ? "cannot be validated" : "are invalid") + ". Reason: Message must be shorter than "
+                    + maximumSize + " bytes.");
+        }
+        if (groupId != null) {
+            MessageRules.checkId("MessageGroupId", groupId);
+        }
+        if (deduplicationId != null) {
+            throw SqsException.invalidParameter("MessageDeduplicationId", deduplicationId,
+                    "The request include parameter that is not valid for this queue type.");
+        }
+        int delay = delaySeconds != null ? delaySeconds : queue.intAttribute(QueueAttributes.DELAY_SECONDS);
+        MessageData data = new MessageData(UUID.randomUUID().toString(), body, Md5Digests.ofBody(body), attributes,
+                Md5Digests.ofAttributes(attributes), systemAttributes, call.callerId(), now, groupId, null);
+        return new NewMessage(data, now.plusSeconds(delay));
+    }
+
+    private static <V> Map<String, V> orEmpty(Map<String, V> map) {
+        return map == null ? Map.of() : map;
+    }
+
+    // ---- receiving ---------------------------------------------------------------------------------------------
+
+    @Override
+    public ReceiveMessage.Result receiveMessage(CallContext call, ReceiveMessage.Request request) {
+        QueueRecord queue = requireQueue(request.queueUrl());
+        int max = request.maxNumberOfMessages() == null ? 1 : request.maxNumberOfMessages();
+        if (max < 1 || max > Limits.MAX_RECEIVE_MESSAGES) {
+            throw SqsException.invalidParameter("MaxNumberOfMessages", max, "Must be between 1 and 10, if provided.");
+        }
+        int visibility = request.visibilityTimeout() == null
+                ? queue.intAttribute(QueueAttributes.VISIBILITY_TIMEOUT) : request.visibilityTimeout();
+        if (visibility < 0 || visibility > Limits.MAX_VISIBILITY_TIMEOUT_SECONDS) {
+            throw SqsException.invalidParameter("VisibilityTimeout", visibility,
+                    "Must be >= 0 and <= " + Limits.MAX_VISIBILITY_TIMEOUT_SECONDS + ", if provided.");
+        }
+        int wait = request.waitTimeSeconds() == null
+                ? queue.intAttribute(QueueAttributes.RECEIVE_MESSAGE_WAIT_TIME_SECONDS) : request.waitTimeSeconds();
+        if (wait < 0 || wait > Limits.MAX_WAIT_TIME_SECONDS) {
+            throw SqsException.invalidParameter("WaitTimeSeconds", wait, "Must be >= 0 and <= 20, if provided.");
+        }
+        SystemAttributeSelection systemSelection = SystemAttributeSelection.of(request.messageSystemAttributeNames());
+        MessageAttributeSelection attributeSelection = MessageAttributeSelection.of(request.messageAttributeNames());
+        if (request.receiveRequestAttemptId() != null) {
+            MessageRules.checkId("ReceiveRequestAttemptId", request.receiveRequestAttemptId());
+        }
+        QueueKey key = queue.key();
+        if (wait == 0 && store.counts(key, clock.instant()).inFlight() >= Limits.MAX_IN_FLIGHT_STANDARD) {
+            throw new SqsException(ErrorCode.OVER_LIMIT, "Too many messages in flight: a standard queue holds at most "
+                    + Limits.MAX_IN_FLIGHT_STANDARD + " in-flight messages.");
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(wait).toNanos();
+        while (true) {
+            Instant now = clock.instant();
+            List<Delivery> deliveries = store.receive(key, max, Duration.ofSeconds(visibility), now);
+            if (!deliveries.isEmpty()) {
+                List<ReceiveMessage.Message> messages = new ArrayList<>(deliveries.size());
+                for (Delivery delivery : deliveries) {
+                    messages.add(toMessage(call, queue, delivery, now, systemSelection, attributeSelection));
+                }
+                return new ReceiveMessage.Result(messages);
+            }
+            long remaining = deadline - System.nanoTime();
+            if (remaining <= 0 || closing) {
+                return new ReceiveMessage.Result(List.of());
+            }
+            try {
+                store.awaitReceivable(key, Duration.ofNanos(remaining), now);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new ReceiveMessage.Result(List.of());
+            }
+        }
+    }
+
+    private ReceiveMessage.Message toMessage(CallContext call, QueueRecord queue, Delivery delivery, Instant now,
+                                             SystemAttributeSelection systemSelection,
+                                             MessageAttributeSelection attributeSelection) {
+        MessageData data = delivery.data();
+        String handle = receiptHandles.encode(queue.key(), new ReceiptHandles.Receipt(queue.incarnation(),
+                delivery.sequence(), delivery.receiveCount(), now));
+        Map<String, MessageAttributeValue> attributes = attributeSelection.apply(data.attributes());
+        String attributesMd5 = attributes.size() == data.attributes().size()
+                ? data.md5OfMessageAttributes() : Md5Digests.ofAttributes(attributes);
+        return new ReceiveMessage.Message(data.messageId(), handle, data.md5OfBody(), data.body(),
+                systemSelection.apply(delivery), attributesMd5, attributes);
+    }
+
+    // ---- deleting and visibility -------------------------------------------------------------------------------
+
+    @Override
+    public void deleteMessage(CallContext call, DeleteMessage.Request request) {
+        QueueRecord queue = requireQueue(request.queueUrl());
+        delete(queue, request.receiptHandle());
+    }
+
+    @Override
+    public DeleteMessageBatch.Result deleteMessageBatch(CallContext call, DeleteMessageBatch.Request request) {
+        QueueRecord queue = requireQueue(request.queueUrl());
+        Batches.check(request.entries(), DeleteMessageBatch.RequestEntry::id, "DeleteMessageBatchRequestEntry");
+        List<String> successful = new ArrayList<>();
+        List<BatchResultErrorEntry> failed = new ArrayList<>();
+        for (DeleteMessageBatch.RequestEntry entry : request.entries()) {
+            try {
+                delete(queue, entry.receiptHandle());
+                successful.add(entry.id());
+            } catch (SqsException e) {
+                failed.add(Batches.failure(entry.id(), e));
+            }
+        }
+        return new DeleteMessageBatch.Result(successful, failed);
+    }
+
+    /**
+     * Standard queues: a handle of an earlier receive, or of a message already gone, succeeds without effect
+     * (AWS: "the request succeeds, but the message will not be deleted").
+     */
+    private void delete(QueueRecord queue, String receiptHandle) {
+        ReceiptHandles.Receipt receipt = decodeReceipt(queue, receiptHandle);
+        store.delete(queue.key(), receipt.sequence(), receipt.receiveCount());
+    }
+
+    @Override
+    public void changeMessageVisibility(CallContext call, ChangeMessageVisibility.Request request) {
+        QueueRecord queue = requireQueue(request.queueUrl());
+        changeVisibility(queue, request.receiptHandle(), request.visibilityTimeout());
+    }
+
+    @Override
+    public ChangeMessageVisibilityBatch.Result changeMessageVisibilityBatch(
+            CallContext call, ChangeMessageVisibilityBatch.Request request) {
+        QueueRecord queue = requireQueue(request.queueUrl());
+        Batches.check(request.entries(), ChangeMessageVisibilityBatch.RequestEntry::id,
+                "ChangeMessageVisibilityBatchRequestEntry");
+        List<String> successful = new ArrayList<>();
+        List<BatchResultErrorEntry> failed = new ArrayList<>();
+        for (ChangeMessageVisibilityBatch.RequestEntry entry : request.entries()) {
+            try {
+                changeVisibility(queue, entry.receiptHandle(), entry.visibilityTimeout());
+                successful.add(entry.id());
+            } catch (SqsException e) {
+                failed.add(Batches.failure(entry.id(), e));
+            }
+        }
+        return new ChangeMessageVisibilityBatch.Result(successful, failed);
+    }
+
+    private void changeVisibility(QueueRecord queue, String receiptHandle, Integer visibilityTimeout) {
+        if (visibilityTimeout == null) {
+            throw SqsException.missingParameter("VisibilityTimeout");
+        }
+        if (visibilityTimeout < 0 || visibilityTimeout > Limits.MAX_VISIBILITY_TIMEOUT_SECONDS) {
+            throw SqsException.invalidParameter("VisibilityTimeout", visibilityTimeout,
+                    "VisibilityTimeout must be an integer between 0 and " + Limits.MAX_VISIBILITY_TIMEOUT_SECONDS + ".");
+        }
+        ReceiptHandles.Receipt receipt = decodeReceipt(queue, receiptHandle);
+        Instant now = clock.instant();
+        Instant visibleAt = now.plusSeconds(visibilityTimeout);
+        if (visibleAt.isAfter(receipt.receivedAt().plusSeconds(Limits.MAX_VISIBILITY_TIMEOUT_SECONDS))) {
+            throw SqsException.invalidParameter("VisibilityTimeout", visibilityTimeout,
+                    "Total VisibilityTimeout for the message is beyond the limit [43200 seconds]");
+        }
+        if (!store.changeVisibility(queue.key(), receipt.sequence(), receipt.receiveCount(), visibleAt, now)) {
+            throw SqsException.invalidParameter("ReceiptHandle", receiptHandle,
+                    "Message does not exist or is not available for visibility timeout change.");
+        }
+    }
+
+    private ReceiptHandles.Receipt decodeReceipt(QueueRecord queue, String receiptHandle) {
+        if (receiptHandle == null || receiptHandle.isEmpty()) {
+            throw SqsException.missingParameter("ReceiptHandle");
+        }
+        ReceiptHandles.Receipt receipt = receiptHandles.decode(queue.key(), receiptHandle);
+        if (receipt.incarnation() != queue.incarnation()) {
+            throw ReceiptHandles.invalid(receiptHandle);
+        }
+        return receipt;
+    }
+
+    // ---- common ------------------------------------------------------------------------------------------------
+
+    private QueueRecord requireQueue(String queueUrl) {
+        if (queueUrl == null || queueUrl.isEmpty()) {
+            throw SqsException.missingParameter("QueueUrl");
+        }
+        return store.queue(QueueUrls.parse(queueUrl, settings.accountId()))
+                .orElseThrow(SqsException::queueDoesNotExist);
+    }
+
+    /** Stops long polls: waiting receives return what they have (nothing) right away. */
+    @Override
+    public void close() {
+        closing = true;
+        store.wakeAllWaiters();
+    }
+}

@@ -1,0 +1,12 @@
+package dev.postbox.core.api;
+
+/**
+ * Facts about the caller that every operation may need.
+ *
+ * @param baseUrl  scheme, host and port that queue URLs handed to this caller must start with
+ *                 (so that clients such as Java SDK v1, which send requests to the queue URL, reach us)
+ * @param callerId the caller identity recorded as the {@code SenderId} of messages it sends
+ * @param region   the region that appears in ARNs
+ */
+public record CallContext(String baseUrl, String callerId, String region) {
+}

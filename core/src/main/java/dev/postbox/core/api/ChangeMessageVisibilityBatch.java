@@ -1,0 +1,18 @@
+package dev.postbox.core.api;
+
+import java.util.List;
+
+public final class ChangeMessageVisibilityBatch {
+    private ChangeMessageVisibilityBatch() {
+    }
+
+    public record Request(String queueUrl, List<RequestEntry> entries) {
+    }
+
+    public record RequestEntry(String id, String receiptHandle, Integer visibilityTimeout) {
+    }
+
+    /** {@code successful} holds the ids of the entries that succeeded. */
+    public record Result(List<String> successful, List<BatchResultErrorEntry> failed) {
+    }
+}

@@ -1,0 +1,44 @@
+package dev.postbox.core.api;
+
+/**
+ * The SQS operations, one method each, named as on the wire. Implementations throw
+ * {@link dev.postbox.core.SqsException} for every request that AWS would reject; batch operations report
+ * per-entry failures in their results instead.
+ */
+public interface SqsApi {
+    CreateQueue.Result createQueue(CallContext call, CreateQueue.Request request);
+
+    GetQueueUrl.Result getQueueUrl(CallContext call, GetQueueUrl.Request request);
+
+    ListQueues.Result listQueues(CallContext call, ListQueues.Request request);
+
+    void deleteQueue(CallContext call, DeleteQueue.Request request);
+
+    GetQueueAttributes.Result getQueueAttributes(CallContext call, GetQueueAttributes.Request request);
+
+    void setQueueAttributes(CallContext call, SetQueueAttributes.Request request);
+
+    void purgeQueue(CallContext call, PurgeQueue.Request request);
+
+    SendMessage.Result sendMessage(CallContext call, SendMessage.Request request);
+
+    SendMessageBatch.Result sendMessageBatch(CallContext call, SendMessageBatch.Request request);
+
+    /** Blocks the calling (virtual) thread for up to the long-poll wait. */
+    ReceiveMessage.Result receiveMessage(CallContext call, ReceiveMessage.Request request);
+
+    void deleteMessage(CallContext call, DeleteMessage.Request request);
+
+    DeleteMessageBatch.Result deleteMessageBatch(CallContext call, DeleteMessageBatch.Request request);
+
+    void changeMessageVisibility(CallContext call, ChangeMessageVisibility.Request request);
+
+    ChangeMessageVisibilityBatch.Result changeMessageVisibilityBatch(CallContext call,
+                                                                     ChangeMessageVisibilityBatch.Request request);
+
+    void tagQueue(CallContext call, TagQueue.Request request);
+
+    void untagQueue(CallContext call, UntagQueue.Request request);
+
+    ListQueueTags.Result listQueueTags(CallContext call, ListQueueTags.Request request);
+}

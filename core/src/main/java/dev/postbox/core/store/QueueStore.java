@@ -1,0 +1,79 @@
+package dev.postbox.core.store;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * The only door to queue state. Each method is one atomic step of SQS semantics so that a SQL store can do it in one
+ * statement or transaction (see postgres-store-research.md §6); policy (validation, limits, receipt handle crypto,
+ * attribute filtering, digests) stays in the core above this interface.
+ *
+ * <p>Time is passed in by the caller, never read from a clock here, so semantics are deterministic under test.
+ * Methods that name a queue throw {@link dev.postbox.core.SqsException} with {@code QUEUE_DOES_NOT_EXIST} when it
+ * does not exist (anymore).
+ */
+public interface QueueStore extends AutoCloseable {
+
+    /** Creates the queue unless one with the same key exists; either way returns the queue now stored. */
+    CreateOutcome createQueue(QueueRecord proposed);
+
+    record CreateOutcome(QueueRecord queue, boolean created) {
+    }
+
+    Optional<QueueRecord> queue(QueueKey key);
+
+    /** Queues of the account whose names start with the prefix, ordered by name. */
+    List<QueueRecord> queues(String accountId, String namePrefix);
+
+    /** Deletes the queue and all its messages; false if it did not exist. Waiting receivers are woken. */
+    boolean deleteQueue(QueueKey key);
+
+    /** Atomically replaces the queue's record with {@code change(current)}. */
+    QueueRecord updateQueue(QueueKey key, UnaryOperator<QueueRecord> change);
+
+    /** Appends the messages in order; when this returns they are stored (per the store's durability policy). */
+    void send(QueueKey key, List<NewMessage> messages);
+
+    /**
+     * Takes up to {@code max} visible messages, makes each invisible until {@code now + visibilityTimeout} and
+     * counts the receive. Expired messages (older than the queue's retention period) are dropped, never returned.
+     */
+    List<Delivery> receive(QueueKey key, int max, Duration visibilityTimeout, Instant now);
+
+    /** Deletes the message if {@code receiveCount} names its latest receive. */
+    DeleteOutcome delete(QueueKey key, long sequence, int receiveCount);
+
+    enum DeleteOutcome {
+        DELETED,
+        /** The message was received again since; it stays. */
+        STALE_RECEIPT,
+        /** No such message (deleted, purged or expired). */
+        NOT_FOUND
+    }
+
+    /**
+     * Makes the message invisible until {@code visibleAt} (visible now if not after {@code now}) if
+     * {@code receiveCount} names its latest receive; the message need not be in flight any more.
+     */
+    boolean changeVisibility(QueueKey key, long sequence, int receiveCount, Instant visibleAt, Instant now);
+
+    /** Deletes every message, in flight or not. */
+    void purge(QueueKey key);
+
+    QueueCounts counts(QueueKey key, Instant now);
+
+    /**
+     * Parks the calling (virtual) thread until a message may be receivable, the wait passes, or the store is shut
+     * down. Spurious returns are allowed: callers receive again and decide.
+     */
+    void awaitReceivable(QueueKey key, Duration maxWait, Instant now) throws InterruptedException;
+
+    /** Wakes every waiting receiver (server shutdown). */
+    void wakeAllWaiters();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,116 @@
+package dev.postbox.store.memory;
+
+import dev.postbox.core.SqsException;
+import dev.postbox.core.store.Delivery;
+import dev.postbox.core.store.NewMessage;
+import dev.postbox.core.store.QueueCounts;
+import dev.postbox.core.store.QueueKey;
+import dev.postbox.core.store.QueueRecord;
+import dev.postbox.core.store.QueueStore;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
+
+/** Ephemeral storage: every queue lives on the heap, one {@link MemoryQueue} (and one lock) per queue. */
+public final class InMemoryQueueStore implements QueueStore {
+    private final ConcurrentHashMap<QueueKey, MemoryQueue> queues = new ConcurrentHashMap<>();
+
+    @Override
+    public CreateOutcome createQueue(QueueRecord proposed) {
+        MemoryQueue created = new MemoryQueue(proposed);
+        MemoryQueue existing = queues.putIfAbsent(proposed.key(), created);
+        return existing == null ? new CreateOutcome(proposed, true) : new CreateOutcome(existing.record(), false);
+    }
+
+    @Override
+    public Optional<QueueRecord> queue(QueueKey key) {
+        MemoryQueue queue = queues.get(key);
+        return queue == null ? Optional.empty() : Optional.of(queue.record());
+    }
+
+    @Override
+    public List<QueueRecord> queues(String accountId, String namePrefix) {
+        return queues.values().stream().map(MemoryQueue::record)
+                .filter(r -> r.key().accountId().equals(accountId) && r.key().name().startsWith(namePrefix))
+                .sorted(Comparator.comparing(r -> r.key().name()))
+                .toList();
+    }
+
+    @Override
+    public boolean deleteQueue(QueueKey key) {
+        MemoryQueue removed = queues.remove(key);
+        if (removed == null) {
+            return false;
+        }
+        removed.close();
+        return true;
+    }
+
+    @Override
+    public QueueRecord updateQueue(QueueKey key, UnaryOperator<QueueRecord> change) {
+        return require(key).update(change);
+    }
+
+    @Override
+    public void send(QueueKey key, List<NewMessage> messages) {
+        require(key).send(messages);
+    }
+
+    @Override
+    public List<Delivery> receive(QueueKey key, int max, Duration visibilityTimeout, Instant now) {
+        return require(key).receive(max, visibilityTimeout, now);
+    }
+
+    @Override
+    public DeleteOutcome delete(QueueKey key, long sequence, int receiveCount) {
+        return require(key).delete(sequence, receiveCount);
+    }
+
+    @Override
+    public boolean changeVisibility(QueueKey key, long sequence, int receiveCount, Instant visibleAt, Instant now) {
+        return require(key).changeVisibility(sequence, receiveCount, visibleAt, now);
+    }
+
+    @Override
+    public void purge(QueueKey key) {
+        require(key).purge();
+    }
+
+    @Override
+    public QueueCounts counts(QueueKey key, Instant now) {
+        return require(key).counts(now);
+    }
+
+    @Override
+    public void awaitReceivable(QueueKey key, Duration maxWait, Instant now) throws InterruptedException {
+        require(key).awaitReceivable(maxWait, now);
+    }
+
+    @Override
+    public void wakeAllWaiters() {
+        queues.values().forEach(MemoryQueue::close);
+    }
+
+    @Override
+    public void close() {
+        wakeAllWaiters();
+    }
+
+    /** For tests: the structural invariant of every queue. */
+    public boolean invariantsHold() {
+        return queues.values().stream().allMatch(MemoryQueue::invariantHolds);
+    }
+
+    private MemoryQueue require(QueueKey key) {
+        MemoryQueue queue = queues.get(key);
+        if (queue == null) {
+            throw SqsException.queueDoesNotExist();
+        }
+        return queue;
+    }
+}

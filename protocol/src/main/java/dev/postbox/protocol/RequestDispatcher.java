@@ -1,0 +1,209 @@
+package dev.postbox.protocol;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.postbox.core.ErrorCode;
+import dev.postbox.core.SqsException;
+import dev.postbox.core.api.CallContext;
+import dev.postbox.core.api.SqsApi;
+
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One HTTP request in, one HTTP response out: detects the protocol (AWS JSON 1.0 by {@code X-Amz-Target}, else the
+ * query protocol by {@code Action}), decodes, calls the {@link SqsApi} method of the same name, and encodes the result
+ * or the error in the request's protocol. Never lets an exception or internal detail reach the wire.
+ */
+public final class RequestDispatcher {
+    private static final System.Logger LOG = System.getLogger(RequestDispatcher.class.getName());
+    private static final String JSON_CONTENT_TYPE = "application/x-amz-json-1.0";
+    private static final String XML_CONTENT_TYPE = "text/xml";
+    private static final String TARGET_PREFIX = "AmazonSQS.";
+    private static final Pattern CREDENTIAL = Pattern.compile("Credential=([^/,\\s]+)/");
+
+    /**
+     * @param region        region in ARNs
+     * @param accountId     the account of this server (the SenderId of unsigned requests)
+     * @param publicBaseUrl scheme://host:port that queue URLs start with; null to use the request's Host
+     */
+    public record Settings(String region, String accountId, String publicBaseUrl) {
+    }
+
+    private enum Protocol { JSON, QUERY }
+
+    private final SqsApi api;
+    private final Settings settings;
+
+    public RequestDispatcher(SqsApi api, Settings settings) {
+        this.api = api;
+        this.settings = settings;
+    }
+
+    public HttpExchange.Response handle(HttpExchange.Request request, String requestId) {
+        Protocol protocol = request.header("x-amz-target") != null ? Protocol.JSON : Protocol.QUERY;
+        try {
+            return protocol == Protocol.JSON ? handleJson(request, requestId) : handleQuery(request, requestId);
+        } catch (SqsException e) {
+            return error(protocol, e.code(), e.getMessage(), requestId);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "request " + requestId + " failed", e);
+            return error(protocol, ErrorCode.INTERNAL_ERROR, "We encountered an internal error. Please try again.",
+                    requestId);
+        }
+    }
+
+    /** An error response in the protocol the request used (for errors raised outside the dispatcher). */
+    public static HttpExchange.Response error(HttpExchange.Request request, ErrorCode code, String message,
+                                              String requestId) {
+        return error(request.header("x-amz-target") != null ? Protocol.JSON : Protocol.QUERY, code, message, requestId);
+    }
+
+    private HttpExchange.Response handleJson(HttpExchange.Request request, String requestId) {
+        String target = request.header("x-amz-target");
+        Action action = target.startsWith(TARGET_PREFIX) ? Action.named(target.substring(TARGET_PREFIX.length()))
+                : null;
+        if (action == null) {
+            throw new SqsException(ErrorCode.INVALID_ACTION, "The action " + target.substring(
+                    target.indexOf('.') + 1) + " is not valid for this endpoint.");
+        }
+        JsonNode body;
+        if (request.body().length == 0) {
+            body = Json.MAPPER.createObjectNode();
+        } else {
+            try {
+                body = Json.MAPPER.readTree(request.body());
+            } catch (java.io.IOException e) {
+                throw new SqsException(ErrorCode.MALFORMED_REQUEST, "The request body is not valid JSON.");
+            }
+        }
+        if (body == null || !body.isObject()) {
+            throw new SqsException(ErrorCode.MALFORMED_REQUEST, "The request body must be a JSON object.");
+        }
+        ObjectNode result = dispatch(action, new Params(body), request);
+        byte[] bytes = result == null ? "{}".getBytes(StandardCharsets.UTF_8) : Json.write(result);
+        return new HttpExchange.Response(200, JSON_CONTENT_TYPE, Map.of("x-amzn-RequestId", requestId), bytes);
+    }
+
+    private HttpExchange.Response handleQuery(HttpExchange.Request request, String requestId) {
+        Map<String, String> parameters = QueryParameters.parse(request.rawQuery(), new LinkedHashMap<>());
+        String contentType = request.header("content-type");
+        if (request.body().length > 0 && (contentType == null
+                || contentType.toLowerCase().startsWith("application/x-www-form-urlencoded"))) {
+            QueryParameters.parse(new String(request.body(), StandardCharsets.UTF_8), parameters);
+        }
+        String actionName = parameters.get("Action");
+        if (actionName == null || actionName.isEmpty()) {
+            throw SqsException.missingParameter("Action");
+        }
+        Action action = Action.named(actionName);
+        if (action == null) {
+            throw new SqsException(ErrorCode.INVALID_ACTION, "The action " + actionName
+                    + " is not valid for this endpoint.");
+        }
+        ObjectNode result = dispatch(action, new Params(QueryParameters.toTree(parameters)), request);
+        return new HttpExchange.Response(200, XML_CONTENT_TYPE, Map.of("x-amzn-RequestId", requestId),
+                XmlWriter.success(action, result, requestId));
+    }
+
+    /** Calls the operation; returns its result tree, or null for operations without output. */
+    private ObjectNode dispatch(Action action, Params p, HttpExchange.Request request) {
+        boolean queuePath = isQueuePath(request.path());
+        if (queuePath && (action == Action.CreateQueue || action == Action.ListQueues)) {
+            throw new SqsException(ErrorCode.INVALID_ACTION, "The action " + action + " is not valid for this endpoint.");
+        }
+        CallContext call = callContext(request);
+        String queueUrl = p.string("QueueUrl");
+        if ((queueUrl == null || queueUrl.isEmpty()) && queuePath) {
+            queueUrl = call.baseUrl() + request.path();
+        }
+        return switch (action) {
+            case CreateQueue -> Results.createQueue(api.createQueue(call, Requests.createQueue(p)));
+            case GetQueueUrl -> Results.getQueueUrl(api.getQueueUrl(call, Requests.getQueueUrl(p)));
+            case ListQueues -> Results.listQueues(api.listQueues(call, Requests.listQueues(p)));
+            case DeleteQueue -> {
+                api.deleteQueue(call, Requests.deleteQueue(p, queueUrl));
+                yield null;
+            }
+            case GetQueueAttributes ->
+                    Results.getQueueAttributes(api.getQueueAttributes(call, Requests.getQueueAttributes(p, queueUrl)));
+            case SetQueueAttributes -> {
+                api.setQueueAttributes(call, Requests.setQueueAttributes(p, queueUrl));
+                yield null;
+            }
+            case PurgeQueue -> {
+                api.purgeQueue(call, Requests.purgeQueue(p, queueUrl));
+                yield null;
+            }
+            case SendMessage -> Results.sendMessage(api.sendMessage(call, Requests.sendMessage(p, queueUrl)));
+            case SendMessageBatch ->
+                    Results.sendMessageBatch(api.sendMessageBatch(call, Requests.sendMessageBatch(p, queueUrl)));
+            case ReceiveMessage ->
+                    Results.receiveMessage(api.receiveMessage(call, Requests.receiveMessage(p, queueUrl)));
+            case DeleteMessage -> {
+                api.deleteMessage(call, Requests.deleteMessage(p, queueUrl));
+                yield null;
+            }
+            case DeleteMessageBatch ->
+                    Results.deleteMessageBatch(api.deleteMessageBatch(call, Requests.deleteMessageBatch(p, queueUrl)));
+            case ChangeMessageVisibility -> {
+                api.changeMessageVisibility(call, Requests.changeMessageVisibility(p, queueUrl));
+                yield null;
+            }
+            case ChangeMessageVisibilityBatch -> Results.changeMessageVisibilityBatch(
+                    api.changeMessageVisibilityBatch(call, Requests.changeMessageVisibilityBatch(p, queueUrl)));
+            case TagQueue -> {
+                api.tagQueue(call, Requests.tagQueue(p, queueUrl));
+                yield null;
+            }
+            case UntagQueue -> {
+                api.untagQueue(call, Requests.untagQueue(p, queueUrl));
+                yield null;
+            }
+            case ListQueueTags -> Results.listQueueTags(api.listQueueTags(call, Requests.listQueueTags(p, queueUrl)));
+            case AddPermission, RemovePermission, ListDeadLetterSourceQueues, StartMessageMoveTask,
+                 ListMessageMoveTasks, CancelMessageMoveTask -> throw new SqsException(ErrorCode.UNSUPPORTED_OPERATION,
+                    "The action " + action + " is not supported by this Postbox version yet.");
+        };
+    }
+
+    private static boolean isQueuePath(String path) {
+        return path != null && !path.isEmpty() && !path.equals("/");
+    }
+
+    private CallContext callContext(HttpExchange.Request request) {
+        String baseUrl = settings.publicBaseUrl();
+        if (baseUrl == null) {
+            String host = request.header("host");
+            baseUrl = "http://" + (host == null || host.isEmpty() ? "localhost" : host);
+        }
+        String callerId = settings.accountId();
+        String authorization = request.header("authorization");
+        if (authorization != null) {
+            Matcher credential = CREDENTIAL.matcher(authorization);
+            if (credential.find()) {
+                callerId = credential.group(1);
+            }
+        }
+        return new CallContext(baseUrl, callerId, settings.region());
+    }
+
+    private static HttpExchange.Response error(Protocol protocol, ErrorCode code, String message, String requestId) {
+        String fault = code.senderFault() ? "Sender" : "Receiver";
+        if (protocol == Protocol.QUERY) {
+            if (code == ErrorCode.QUEUE_DOES_NOT_EXIST) {
+                message = "The specified queue does not exist for this wsdl version.";
+            }
+            return new HttpExchange.Response(code.httpStatus(), XML_CONTENT_TYPE, Map.of("x-amzn-RequestId", requestId),
+                    XmlWriter.error(fault, code.queryCode(), message, requestId));
+        }
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        body.put("__type", (code.modeled() ? "com.amazonaws.sqs#" : "com.amazon.coral.service#") + code.shapeName());
+        body.put("message", message);
+        return new HttpExchange.Response(code.httpStatus(), JSON_CONTENT_TYPE, Map.of("x-amzn-RequestId", requestId,
+                "x-amzn-query-error", code.queryCode() + ";" + fault), Json.write(body));
+    }
+}

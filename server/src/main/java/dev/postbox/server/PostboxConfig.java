@@ -1,0 +1,151 @@
+package dev.postbox.server;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The server's whole configuration, immutable once built. Sources, lowest precedence first: defaults, a properties
+ * file ({@code --config}), environment variables ({@code POSTBOX_HTTP_PORT} for {@code http.port}), command-line
+ * flags. Every value is validated at start; an error names the key and the bad value.
+ */
+public record PostboxConfig(String host, int port, StorageKind storage, String accountId, String region,
+                            String publicBaseUrl, int maxRequestBytes, Duration queueReuseDelay,
+                            Duration purgeInterval) {
+
+    public enum StorageKind { MEMORY }
+
+    public static final String HTTP_HOST = "http.host";
+    public static final String HTTP_PORT = "http.port";
+    public static final String HTTP_PUBLIC_BASE_URL = "http.public-base-url";
+    public static final String HTTP_MAX_REQUEST_BYTES = "http.max-request-bytes";
+    public static final String STORAGE_KIND = "storage.kind";
+    public static final String SQS_ACCOUNT_ID = "sqs.account-id";
+    public static final String SQS_REGION = "sqs.region";
+    public static final String SQS_QUEUE_REUSE_DELAY_SECONDS = "sqs.queue-reuse-delay-seconds";
+    public static final String SQS_PURGE_INTERVAL_SECONDS = "sqs.purge-interval-seconds";
+
+    private static final Map<String, String> DEFAULTS = Map.of(
+            HTTP_HOST, "127.0.0.1",
+            HTTP_PORT, "9324",
+            HTTP_MAX_REQUEST_BYTES, Integer.toString(8 * 1024 * 1024),
+            STORAGE_KIND, "memory",
+            SQS_ACCOUNT_ID, "000000000000",
+            SQS_REGION, "us-east-1",
+            SQS_QUEUE_REUSE_DELAY_SECONDS, "60",
+            SQS_PURGE_INTERVAL_SECONDS, "60");
+    private static final Set<String> KEYS = Set.of(HTTP_HOST, HTTP_PORT, HTTP_PUBLIC_BASE_URL, HTTP_MAX_REQUEST_BYTES,
+            STORAGE_KIND, SQS_ACCOUNT_ID, SQS_REGION, SQS_QUEUE_REUSE_DELAY_SECONDS, SQS_PURGE_INTERVAL_SECONDS);
+    private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
+    private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-\\d+");
+
+    /** Invalid configuration; the message is meant for the person starting the server. */
+    public static final class ConfigException extends RuntimeException {
+        public ConfigException(String message) {
+            super(message);
+        }
+    }
+
+    public static PostboxConfig defaults() {
+        return resolve(null, Map.of(), Map.of());
+    }
+
+    /**
+     * @param configFile optional properties file
+     * @param environment the process environment ({@code POSTBOX_*} variables are read)
+     * @param flags       values given on the command line, by key
+     */
+    public static PostboxConfig resolve(Path configFile, Map<String, String> environment, Map<String, String> flags) {
+        Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
+        if (configFile != null) {
+            values.putAll(readFile(configFile));
+        }
+        for (String key : KEYS) {
+            String variable = "POSTBOX_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+            if (environment.containsKey(variable)) {
+                values.put(key, environment.get(variable));
+            }
+        }
+        flags.forEach((key, value) -> {
+            if (value != null) {
+                values.put(key, value);
+            }
+        });
+        return fromValues(values);
+    }
+
+    private static Map<String, String> readFile(Path file) {
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(file)) {
+            properties.load(reader);
+        } catch (IOException e) {
+            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+        }
+        Map<String, String> values = new LinkedHashMap<>();
+        for (String key : properties.stringPropertyNames()) {
+            if (!KEYS.contains(key)) {
+                throw new ConfigException("unknown key '" + key + "' in " + file + " (known keys: "
+                        + KEYS.stream().sorted().toList() + ")");
+            }
+            values.put(key, properties.getProperty(key).trim());
+        }
+        return values;
+    }
+
+    private static PostboxConfig fromValues(Map<String, String> v) {
+        String account = v.get(SQS_ACCOUNT_ID);
+        if (!ACCOUNT.matcher(account).matches()) {
+            throw bad(SQS_ACCOUNT_ID, account, "an account id is 12 digits");
+        }
+        String region = v.get(SQS_REGION);
+        if (!REGION.matcher(region).matches()) {
+            throw bad(SQS_REGION, region, "a region looks like us-east-1");
+        }
+        String baseUrl = v.get(HTTP_PUBLIC_BASE_URL);
+        if (baseUrl != null && !baseUrl.isEmpty()) {
+            if (!baseUrl.startsWith("http://") && !baseUrl.startsWith("https://")) {
+                throw bad(HTTP_PUBLIC_BASE_URL, baseUrl, "it must start with http:// or https://");
+            }
+            while (baseUrl.endsWith("/")) {
+                baseUrl = baseUrl.substring(0, baseUrl.length() - 1);
+            }
+        } else {
+            baseUrl = null;
+        }
+        StorageKind storage;
+        try {
+            storage = StorageKind.valueOf(v.get(STORAGE_KIND).toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw bad(STORAGE_KIND, v.get(STORAGE_KIND), "supported kinds: memory");
+        }
+        return new PostboxConfig(v.get(HTTP_HOST), integer(v, HTTP_PORT, 0, 65_535), storage, account, region,
+                baseUrl, integer(v, HTTP_MAX_REQUEST_BYTES, 1_100_000, 256 * 1024 * 1024),
+                Duration.ofSeconds(integer(v, SQS_QUEUE_REUSE_DELAY_SECONDS, 0, 3600)),
+                Duration.ofSeconds(integer(v, SQS_PURGE_INTERVAL_SECONDS, 0, 3600)));
+    }
+
+    private static int integer(Map<String, String> values, String key, int min, int max) {
+        String text = values.get(key);
+        try {
+            int value = Integer.parseInt(text.trim());
+            if (value >= min && value <= max) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw bad(key, text, "expected an integer from " + min + " to " + max);
+    }
+
+    private static ConfigException bad(String key, String value, String why) {
+        return new ConfigException("invalid value '" + value + "' for " + key + ": " + why);
+    }
+}

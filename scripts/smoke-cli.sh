@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# As-a-user smoke test: start ./postbox, drive it with the aws CLI (create, send, receive, delete), check the
+# returned MD5s against independently computed ones, then stop it with SIGTERM while a long poll waits.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+endpoint="http://127.0.0.1:$port"
+log=$(mktemp)
+export AWS_ACCESS_KEY_ID=smoke AWS_SECRET_ACCESS_KEY=smoke AWS_DEFAULT_REGION=us-east-1 AWS_PAGER=""
+fail() { echo "SMOKE FAIL: $*" >&2; echo "--- server output:" >&2; cat "$log" >&2; exit 1; }
+
+"$root/postbox" --port "$port" >"$log" 2>&1 &
+pid=$!
+trap 'kill -9 $pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  curl -fs "$endpoint/health" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+curl -fs "$endpoint/health" | grep -q UP || fail "server did not answer /health"
+grep -q "Postbox listening on http://127.0.0.1:$port" "$log" || fail "no 'listening' line"
+
+sqs() { aws --endpoint-url "$endpoint" sqs "$@" --output json; }
+queue_url=$(sqs create-queue --queue-name smoke | python3 -c 'import json,sys; print(json.load(sys.stdin)["QueueUrl"])')
+[ "$queue_url" = "$endpoint/000000000000/smoke" ] || fail "unexpected queue URL $queue_url"
+
+body=$'smoke body\r\nwith CR LF, ünïcödé & <xml>'
+sent=$(sqs send-message --queue-url "$queue_url" --message-body "$body" \
+  --message-attributes '{"Color":{"DataType":"String","StringValue":"blue"},"Count":{"DataType":"Number","StringValue":"3"},"Raw":{"DataType":"Binary","BinaryValue":"AAEC"}}')
+received=$(sqs receive-message --queue-url "$queue_url" --message-attribute-names All --attribute-names All)
+
+# Independent digests: body MD5 and the SQS message-attribute MD5 algorithm, written here in Python.
+# aws CLI v1 sends a blob given on the command line as its raw text; v2 expects base64 and decodes it.
+cli_major=$(aws --version 2>&1 | sed -n 's|^aws-cli/\([0-9]*\).*|\1|p')
+SENT="$sent" RECEIVED="$received" BODY="$body" CLI_MAJOR="$cli_major" python3 - <<'PY' || fail "digest check failed"
+import base64, hashlib, json, os, struct
+sent, received, body = json.loads(os.environ["SENT"]), json.loads(os.environ["RECEIVED"]), os.environ["BODY"]
+raw = b"AAEC" if os.environ["CLI_MAJOR"] == "1" else bytes([0, 1, 2])
+attrs = {"Color": ("String", b"blue", 1), "Count": ("Number", b"3", 1), "Raw": ("Binary", raw, 2)}
+buf = b""
+for name in sorted(attrs):
+    dtype, value, kind = attrs[name]
+    buf += struct.pack(">I", len(name)) + name.encode() + struct.pack(">I", len(dtype)) + dtype.encode()
+    buf += bytes([kind]) + struct.pack(">I", len(value)) + value
+body_md5, attrs_md5 = hashlib.md5(body.encode()).hexdigest(), hashlib.md5(buf).hexdigest()
+message = received["Messages"][0]
+assert sent["MD5OfMessageBody"] == body_md5, ("send body md5", sent, body_md5)
+assert sent["MD5OfMessageAttributes"] == attrs_md5, ("send attributes md5", sent, attrs_md5)
+assert message["Body"] == body, ("body", message["Body"])
+assert message["MD5OfBody"] == body_md5, ("receive body md5", message)
+assert message["MD5OfMessageAttributes"] == attrs_md5, ("receive attributes md5", message)
+assert message["MessageId"] == sent["MessageId"]
+assert message["Attributes"]["ApproximateReceiveCount"] == "1"
+assert base64.b64decode(message["MessageAttributes"]["Raw"]["BinaryValue"]) == raw
+print("digests ok:", body_md5, attrs_md5)
+PY
+
+handle=$(RECEIVED="$received" python3 -c 'import json,os; print(json.loads(os.environ["RECEIVED"])["Messages"][0]["ReceiptHandle"])')
+sqs delete-message --queue-url "$queue_url" --receipt-handle "$handle"
+counts=$(sqs get-queue-attributes --queue-url "$queue_url" --attribute-names All)
+echo "$counts" | python3 -c 'import json,sys; a=json.load(sys.stdin)["Attributes"]; assert a["ApproximateNumberOfMessages"]=="0" and a["ApproximateNumberOfMessagesNotVisible"]=="0", a' \
+  || fail "queue not empty after delete"
+if sqs get-queue-url --queue-name no-such-queue >/dev/null 2>"$log.err"; then fail "missing queue found"; fi
+grep -q "AWS.SimpleQueueService.NonExistentQueue" "$log.err" || fail "wrong error for a missing queue: $(cat "$log.err")"
+
+# Graceful stop: a waiting long poll is answered (empty) and the server exits without a stack trace.
+poll_out=$(mktemp)
+(sqs receive-message --queue-url "$queue_url" --wait-time-seconds 20 >"$poll_out" 2>&1; echo "exit=$?" >>"$poll_out") &
+poller=$!
+sleep 1
+start=$(date +%s)
+kill -TERM "$pid"
+wait "$pid" || true
+wait "$poller" || true
+elapsed=$(( $(date +%s) - start ))
+grep -q "exit=0" "$poll_out" || fail "long poll was not answered cleanly: $(cat "$poll_out")"
+[ "$elapsed" -lt 10 ] || fail "shutdown took ${elapsed}s"
+grep -q "Postbox stopped" "$log" || fail "no 'stopped' line"
+if grep -qE "Exception|\bat [a-z]+\.[a-z]" "$log"; then fail "stack trace in server output"; fi
+trap - EXIT
+echo "smoke: 1 passed, 0 failed"

@@ -1,0 +1,182 @@
+package dev.postbox.protocol;
+
+import dev.postbox.core.QueueService;
+import dev.postbox.core.ReceiptHandles;
+import dev.postbox.store.memory.InMemoryQueueStore;
+import dev.postbox.testkit.ManualClock;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Wire samples for both protocols, through the real engine (in-memory store, manual clock). */
+class RequestDispatcherTest {
+    private RequestDispatcher dispatcher;
+
+    @BeforeEach
+    void setUp() {
+        QueueService service = new QueueService(new InMemoryQueueStore(), new ManualClock(),
+                new ReceiptHandles(new byte[32]), QueueService.Settings.defaults());
+        dispatcher = new RequestDispatcher(service, new RequestDispatcher.Settings("us-east-1", "000000000000", null));
+    }
+
+    private HttpExchange.Response json(String operation, String body) {
+        return dispatcher.handle(new HttpExchange.Request("POST", "/", null, Map.of("x-amz-target",
+                "AmazonSQS." + operation, "content-type", "application/x-amz-json-1.0", "host", "localhost:9324"),
+                body.getBytes(StandardCharsets.UTF_8)), "req-1");
+    }
+
+    private HttpExchange.Response query(String path, String form) {
+        Map<String, String> headers = new HashMap<>();
+        headers.put("content-type", "application/x-www-form-urlencoded; charset=utf-8");
+        headers.put("host", "localhost:9324");
+        return dispatcher.handle(new HttpExchange.Request("POST", path, null, headers,
+                form.getBytes(StandardCharsets.UTF_8)), "req-2");
+    }
+
+    private static String text(HttpExchange.Response response) {
+        return new String(response.body(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void jsonCreateSendReceive() {
+        HttpExchange.Response created = json("CreateQueue", "{\"QueueName\":\"q\"}");
+        assertThat(created.status()).isEqualTo(200);
+        assertThat(created.contentType()).isEqualTo("application/x-amz-json-1.0");
+        assertThat(created.headers()).containsEntry("x-amzn-RequestId", "req-1");
+        assertThat(text(created)).isEqualTo("{\"QueueUrl\":\"http://localhost:9324/000000000000/q\"}");
+
+        HttpExchange.Response sent = json("SendMessage", "{\"QueueUrl\":\"http://localhost:9324/000000000000/q\","
+                + "\"MessageBody\":\"msg\",\"MessageAttributes\":{\"Foo\":{\"DataType\":\"String\",\"StringValue\":\"Bar\"}}}");
+        assertThat(text(sent)).contains("\"MD5OfMessageBody\":\"6e2baaf3b97dbeef01c0043275f9a0e7\"")
+                .contains("\"MD5OfMessageAttributes\":\"ae7155c6026991b6d54b11589678bf9c\"")
+                .doesNotContain("MD5OfMessageSystemAttributes").doesNotContain("SequenceNumber");
+
+        HttpExchange.Response received = json("ReceiveMessage", "{\"QueueUrl\":\"http://localhost:9324/000000000000/q\","
+                + "\"MaxNumberOfMessages\":\"10\",\"MessageAttributeNames\":[\"All\"]}");
+        assertThat(text(received)).startsWith("{\"Messages\":[{\"MessageId\":")
+                .contains("\"Body\":\"msg\"").contains("\"MD5OfBody\":\"6e2baaf3b97dbeef01c0043275f9a0e7\"")
+                .contains("\"MessageAttributes\":{\"Foo\":{\"StringValue\":\"Bar\",\"DataType\":\"String\"}}")
+                .doesNotContain("\"Attributes\"");
+        assertThat(text(json("ReceiveMessage", "{\"QueueUrl\":\"http://localhost:9324/000000000000/q\"}")))
+                .isEqualTo("{}");
+        assertThat(text(json("DeleteQueue", "{\"QueueUrl\":\"http://localhost:9324/000000000000/q\"}")))
+                .isEqualTo("{}");
+    }
+
+    @Test
+    void jsonErrorShapes() {
+        HttpExchange.Response missing = json("SendMessage", "{\"QueueUrl\":\"http://localhost:9324/000000000000/none\","
+                + "\"MessageBody\":\"x\"}");
+        assertThat(missing.status()).isEqualTo(400);
+        assertThat(missing.headers()).containsEntry("x-amzn-query-error", "AWS.SimpleQueueService.NonExistentQueue;Sender")
+                .containsEntry("x-amzn-RequestId", "req-1").doesNotContainKey("x-amzn-ErrorType");
+        assertThat(text(missing)).isEqualTo("{\"__type\":\"com.amazonaws.sqs#QueueDoesNotExist\","
+                + "\"message\":\"The specified queue does not exist.\"}");
+
+        json("CreateQueue", "{\"QueueName\":\"q\"}");
+        HttpExchange.Response range = json("ReceiveMessage", "{\"QueueUrl\":\"http://localhost:9324/000000000000/q\","
+                + "\"MaxNumberOfMessages\":11}");
+        assertThat(range.headers()).containsEntry("x-amzn-query-error", "InvalidParameterValue;Sender");
+        assertThat(text(range)).contains("com.amazon.coral.service#InvalidParameterValueException")
+                .contains("Value 11 for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.");
+
+        HttpExchange.Response unknown = json("FooBar", "{}");
+        assertThat(unknown.status()).isEqualTo(400);
+        assertThat(text(unknown)).contains("UnknownOperationException").contains("FooBar");
+
+        HttpExchange.Response malformed = json("ListQueues", "{not json");
+        assertThat(malformed.status()).isEqualTo(400);
+        assertThat(text(malformed)).contains("SerializationException");
+
+        HttpExchange.Response wrongType = json("ListQueues", "{\"MaxResults\":\"many\"}");
+        assertThat(wrongType.status()).isEqualTo(400);
+        assertThat(text(wrongType)).contains("Value many for parameter MaxResults is invalid");
+    }
+
+    @Test
+    void queryCreateSendReceiveWithFlattenedParameters() {
+        HttpExchange.Response created = query("/", "Action=CreateQueue&QueueName=q&Attribute.1.Name=DelaySeconds"
+                + "&Attribute.1.Value=0&Tag.1.Key=team&Tag.1.Value=core&Version=2012-11-05");
+        assertThat(created.contentType()).isEqualTo("text/xml");
+        assertThat(text(created)).contains("<CreateQueueResponse xmlns=\"http://queue.amazonaws.com/doc/2012-11-05/\">"
+                + "<CreateQueueResult><QueueUrl>http://localhost:9324/000000000000/q</QueueUrl></CreateQueueResult>"
+                + "<ResponseMetadata><RequestId>req-2</RequestId></ResponseMetadata></CreateQueueResponse>");
+        assertThat(text(query("/000000000000/q", "Action=ListQueueTags")))
+                .contains("<ListQueueTagsResult><Tag><Key>team</Key><Value>core</Value></Tag></ListQueueTagsResult>");
+
+        HttpExchange.Response sent = query("/000000000000/q", "Action=SendMessage&MessageBody=a%0Db%26"
+                + "&MessageAttribute.1.Name=Foo&MessageAttribute.1.Value.DataType=String"
+                + "&MessageAttribute.1.Value.StringValue=Bar");
+        assertThat(text(sent)).contains("<SendMessageResult><MD5OfMessageBody>")
+                .contains("<MD5OfMessageAttributes>ae7155c6026991b6d54b11589678bf9c</MD5OfMessageAttributes>");
+
+        HttpExchange.Response received = query("/000000000000/q", "Action=ReceiveMessage&AttributeName.1=SentTimestamp"
+                + "&MessageAttributeName.1=All");
+        assertThat(text(received)).contains("<Body>a&#xD;b&amp;</Body>")
+                .contains("<Attribute><Name>SentTimestamp</Name><Value>1767225600000</Value></Attribute>")
+                .contains("<MessageAttribute><Name>Foo</Name><Value><StringValue>Bar</StringValue>"
+                        + "<DataType>String</DataType></Value></MessageAttribute>");
+        assertThat(text(query("/000000000000/q", "Action=ReceiveMessage")))
+                .contains("<ReceiveMessageResult/>");
+        assertThat(text(query("/", "Action=GetQueueAttributes&QueueUrl=http://localhost:9324/000000000000/q"
+                + "&AttributeNames.1=VisibilityTimeout")))
+                .contains("<Attribute><Name>VisibilityTimeout</Name><Value>30</Value></Attribute>");
+    }
+
+    @Test
+    void queryBatchResultsUseTheirEntryElementNames() {
+        query("/", "Action=CreateQueue&QueueName=q");
+        HttpExchange.Response sent = query("/000000000000/q", "Action=SendMessageBatch"
+                + "&SendMessageBatchRequestEntry.1.Id=a&SendMessageBatchRequestEntry.1.MessageBody=one"
+                + "&SendMessageBatchRequestEntry.2.Id=b&SendMessageBatchRequestEntry.2.MessageBody=%01");
+        assertThat(text(sent)).contains("<SendMessageBatchResultEntry><Id>a</Id>")
+                .contains("<BatchResultErrorEntry><Id>b</Id><SenderFault>true</SenderFault>"
+                        + "<Code>InvalidMessageContents</Code>");
+        Matcher handle = Pattern.compile("<ReceiptHandle>([^<]+)</ReceiptHandle>")
+                .matcher(text(query("/000000000000/q", "Action=ReceiveMessage")));
+        assertThat(handle.find()).isTrue();
+        assertThat(text(query("/000000000000/q", "Action=DeleteMessageBatch&DeleteMessageBatchRequestEntry.1.Id=x"
+                + "&DeleteMessageBatchRequestEntry.1.ReceiptHandle=" + handle.group(1))))
+                .contains("<DeleteMessageBatchResult><DeleteMessageBatchResultEntry><Id>x</Id>"
+                        + "</DeleteMessageBatchResultEntry></DeleteMessageBatchResult>");
+    }
+
+    @Test
+    void queryErrorShapes() {
+        HttpExchange.Response missing = query("/", "Action=GetQueueUrl&QueueName=none");
+        assertThat(missing.status()).isEqualTo(400);
+        assertThat(text(missing)).contains("<ErrorResponse xmlns=\"http://queue.amazonaws.com/doc/2012-11-05/\"><Error>"
+                + "<Type>Sender</Type><Code>AWS.SimpleQueueService.NonExistentQueue</Code>"
+                + "<Message>The specified queue does not exist for this wsdl version.</Message><Detail/></Error>"
+                + "<RequestId>req-2</RequestId></ErrorResponse>");
+        HttpExchange.Response unknown = query("/", "Action=FooBar");
+        assertThat(unknown.status()).isEqualTo(400);
+        assertThat(text(unknown)).contains("<Code>InvalidAction</Code>")
+                .contains("<Message>The action FooBar is not valid for this endpoint.</Message>");
+        assertThat(text(query("/", "Version=2012-11-05"))).contains("<Code>MissingParameter</Code>");
+        assertThat(text(query("/000000000000/q", "Action=CreateQueue&QueueName=x")))
+                .contains("The action CreateQueue is not valid for this endpoint.");
+        assertThat(text(query("/", "Action=AddPermission"))).contains("AWS.SimpleQueueService.UnsupportedOperation");
+        assertThat(query("/", "Action=ListQueues&Bad=%zz").status()).isEqualTo(400);
+    }
+
+    @Test
+    void queueUrlParameterWinsOverThePath() {
+        query("/", "Action=CreateQueue&QueueName=a");
+        query("/", "Action=CreateQueue&QueueName=b");
+        query("/000000000000/a", "Action=SendMessage&QueueUrl=http%3A%2F%2Flocalhost%3A9324%2F000000000000%2Fb"
+                + "&MessageBody=to-b");
+        assertThat(text(query("/000000000000/b", "Action=ReceiveMessage"))).contains("<Body>to-b</Body>");
+        assertThat(text(query("/000000000000/a", "Action=ReceiveMessage"))).contains("<ReceiveMessageResult/>");
+        // A bare queue name works as a QueueUrl too.
+        query("/", "Action=SendMessage&QueueUrl=a&MessageBody=bare");
+        assertThat(text(query("/", "Action=ReceiveMessage&QueueUrl=a"))).contains("<Body>bare</Body>");
+    }
+}

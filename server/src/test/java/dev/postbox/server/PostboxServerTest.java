@@ -1,0 +1,95 @@
+package dev.postbox.server;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The HTTP edge: health, request ids, bounded bodies; configuration validation. */
+class PostboxServerTest {
+    private static PostboxServer server;
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() {
+        server = PostboxServer.start(PostboxConfig.resolve(null, Map.of(),
+                Map.of(PostboxConfig.HTTP_PORT, "0", PostboxConfig.HTTP_MAX_REQUEST_BYTES, "2000000")));
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    private static HttpResponse<String> post(String path, Map<String, String> headers, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(server.endpoint() + path))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(request::header);
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void healthAnswers() throws Exception {
+        HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(URI.create(server.endpoint() + "/health"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).contains("UP");
+    }
+
+    @Test
+    void everyResponseCarriesARequestId() throws Exception {
+        HttpResponse<String> ok = post("/", Map.of("X-Amz-Target", "AmazonSQS.ListQueues",
+                "Content-Type", "application/x-amz-json-1.0"), "{}");
+        HttpResponse<String> error = post("/", Map.of("Content-Type", "application/x-www-form-urlencoded"),
+                "Action=Nope");
+        assertThat(ok.statusCode()).isEqualTo(200);
+        assertThat(ok.headers().firstValue("x-amzn-RequestId")).get().asString().matches("[0-9a-f-]{36}");
+        assertThat(error.statusCode()).isEqualTo(400);
+        assertThat(error.headers().firstValue("x-amzn-RequestId")).isPresent();
+        assertThat(error.body()).contains("<RequestId>" + error.headers().firstValue("x-amzn-RequestId").get());
+    }
+
+    @Test
+    void oversizedBodiesGetAnErrorInTheRequestProtocol() throws Exception {
+        String big = "x".repeat(2_000_001);
+        HttpResponse<String> json = post("/", Map.of("X-Amz-Target", "AmazonSQS.SendMessage",
+                "Content-Type", "application/x-amz-json-1.0"), big);
+        assertThat(json.statusCode()).isEqualTo(413);
+        assertThat(json.headers().firstValue("x-amzn-query-error")).hasValue("RequestEntityTooLarge;Sender");
+        assertThat(json.body()).contains("exceeds 2000000 bytes");
+        HttpResponse<String> query = post("/", Map.of("Content-Type", "application/x-www-form-urlencoded"),
+                "Action=SendMessage&MessageBody=" + big);
+        assertThat(query.statusCode()).isEqualTo(413);
+        assertThat(query.body()).contains("<Code>RequestEntityTooLarge</Code>");
+    }
+
+    @Test
+    void configurationIsValidatedNamingKeyAndValue(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        assertThatThrownBy(() -> PostboxConfig.resolve(null, Map.of(), Map.of(PostboxConfig.HTTP_PORT, "70000")))
+                .hasMessage("invalid value '70000' for http.port: expected an integer from 0 to 65535");
+        assertThatThrownBy(() -> PostboxConfig.resolve(null, Map.of("POSTBOX_SQS_ACCOUNT_ID", "12"), Map.of()))
+                .hasMessageContaining("'12' for sqs.account-id");
+        assertThatThrownBy(() -> PostboxConfig.resolve(null, Map.of(), Map.of(PostboxConfig.STORAGE_KIND, "disk")))
+                .hasMessageContaining("'disk' for storage.kind");
+        Path file = dir.resolve("postbox.properties");
+        Files.writeString(file, "http.port=1234\nsqs.region=eu-west-1\n");
+        PostboxConfig fromFile = PostboxConfig.resolve(file, Map.of("POSTBOX_HTTP_PORT", "2345"), Map.of());
+        assertThat(fromFile.port()).isEqualTo(2345);
+        assertThat(fromFile.region()).isEqualTo("eu-west-1");
+        assertThat(PostboxConfig.resolve(file, Map.of("POSTBOX_HTTP_PORT", "2345"),
+                Map.of(PostboxConfig.HTTP_PORT, "3456")).port()).isEqualTo(3456);
+        Files.writeString(file, "http.prot=1\n");
+        assertThatThrownBy(() -> PostboxConfig.resolve(file, Map.of(), Map.of()))
+                .hasMessageContaining("unknown key 'http.prot'");
+    }
+}

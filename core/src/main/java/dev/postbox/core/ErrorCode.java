@@ -22,6 +22,7 @@ public enum ErrorCode {
     QUEUE_DOES_NOT_EXIST("QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue", 400),
     QUEUE_NAME_EXISTS("QueueNameExists", "QueueAlreadyExists", 400),
     RECEIPT_HANDLE_IS_INVALID("ReceiptHandleIsInvalid", "ReceiptHandleIsInvalid", 404),
+    RESOURCE_NOT_FOUND("ResourceNotFoundException", "ResourceNotFoundException", 404),
     TOO_MANY_ENTRIES_IN_BATCH_REQUEST("TooManyEntriesInBatchRequest",
             "AWS.SimpleQueueService.TooManyEntriesInBatchRequest", 400),
     UNSUPPORTED_OPERATION("UnsupportedOperation", "AWS.SimpleQueueService.UnsupportedOperation", 400),

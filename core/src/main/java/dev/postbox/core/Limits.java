@@ -24,4 +24,9 @@ public final class Limits {
     public static final int MAX_IN_FLIGHT_STANDARD = 120_000;
     public static final int PURGE_INTERVAL_SECONDS = 60;
     public static final int QUEUE_NAME_REUSE_DELAY_SECONDS = 60;
+    /** FIFO: a deduplication id blocks repeats for this long; receive attempt ids live as long. */
+    public static final java.time.Duration DEDUPLICATION_INTERVAL = java.time.Duration.ofMinutes(5);
+    public static final int MAX_RECEIVE_COUNT = 1000;
+    public static final int MAX_REDRIVE_ALLOW_SOURCES = 10;
+    public static final int MAX_MOVE_TASK_RATE = 500;
 }

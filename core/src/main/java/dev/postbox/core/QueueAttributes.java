@@ -44,8 +44,8 @@ public final class QueueAttributes {
     private static final Set<String> FIFO_ONLY = Set.of(FIFO_QUEUE, CONTENT_BASED_DEDUPLICATION, DEDUPLICATION_SCOPE,
             FIFO_THROUGHPUT_LIMIT);
 
-    /** Settable attributes that the engine does not implement yet: rejected rather than silently ignored. */
-    private static final Set<String> NOT_YET_SUPPORTED = Set.of(POLICY, REDRIVE_POLICY, REDRIVE_ALLOW_POLICY);
+    /** Attributes whose empty value means "remove it". */
+    public static final Set<String> CLEARABLE = Set.of(POLICY, REDRIVE_POLICY, REDRIVE_ALLOW_POLICY, KMS_MASTER_KEY_ID);
 
     private QueueAttributes() {
     }
@@ -62,15 +62,28 @@ public final class QueueAttributes {
         return defaults;
     }
 
+    /** The attributes a new FIFO queue starts with. */
+    public static Map<String, String> fifoDefaults() {
+        Map<String, String> defaults = standardDefaults();
+        defaults.put(FIFO_QUEUE, "true");
+        defaults.put(CONTENT_BASED_DEDUPLICATION, "false");
+        defaults.put(DEDUPLICATION_SCOPE, "queue");
+        defaults.put(FIFO_THROUGHPUT_LIMIT, "perQueue");
+        return defaults;
+    }
+
     /**
-     * Validates attributes given to CreateQueue or SetQueueAttributes of a standard queue and returns them in
-     * canonical form, in request order.
+     * Validates attributes given to CreateQueue or SetQueueAttributes and returns them in canonical form, in request
+     * order. Cross-queue rules (redrive targets) are checked by the caller.
      */
-    public static Map<String, String> validateSettable(Map<String, String> requested) {
+    public static Map<String, String> validateSettable(Map<String, String> requested, boolean fifo) {
         Map<String, String> canonical = new LinkedHashMap<>();
         for (Map.Entry<String, String> entry : requested.entrySet()) {
             String name = entry.getKey();
             String value = entry.getValue() == null ? "" : entry.getValue();
+            if (FIFO_ONLY.contains(name) && !fifo) {
+                throw fifoOnly(name);
+            }
             canonical.put(name, canonicalValue(name, value));
         }
         if (Boolean.parseBoolean(canonical.get(SQS_MANAGED_SSE_ENABLED))
@@ -100,14 +113,25 @@ public final class QueueAttributes {
                 return bool(name, value);
             case KMS_MASTER_KEY_ID:
                 return value;
+            case FIFO_QUEUE:
+                if (!value.trim().equalsIgnoreCase("true")) {
+                    throw new SqsException(ErrorCode.INVALID_ATTRIBUTE_VALUE, "Invalid value for the parameter "
+                            + FIFO_QUEUE + ". Reason: Modifying queue type is not supported.");
+                }
+                return "true";
+            case CONTENT_BASED_DEDUPLICATION:
+                return bool(name, value);
+            case DEDUPLICATION_SCOPE:
+                return oneOf(name, value, "queue", "messageGroup");
+            case FIFO_THROUGHPUT_LIMIT:
+                return oneOf(name, value, "perQueue", "perMessageGroupId");
+            case POLICY:
+                return value.isEmpty() ? "" : QueuePolicies.validate(value);
+            case REDRIVE_POLICY:
+                return value.isEmpty() ? "" : RedrivePolicies.parseRedrivePolicy(value).toJson();
+            case REDRIVE_ALLOW_POLICY:
+                return value.isEmpty() ? "" : RedrivePolicies.parseRedriveAllowPolicy(value).toJson();
             default:
-                if (FIFO_ONLY.contains(name)) {
-                    throw fifoOnly(name);
-                }
-                if (NOT_YET_SUPPORTED.contains(name)) {
-                    throw new SqsException(ErrorCode.UNSUPPORTED_OPERATION, "The attribute " + name
-                            + " is not supported by this Postbox version yet.");
-                }
                 throw unknown(name);
         }
     }
@@ -135,6 +159,16 @@ public final class QueueAttributes {
         }
         throw new SqsException(ErrorCode.INVALID_ATTRIBUTE_VALUE, "Invalid value for the parameter " + name
                 + ". Reason: " + value + " must be an integer between " + min + " and " + max + ".");
+    }
+
+    private static String oneOf(String name, String value, String... allowed) {
+        for (String candidate : allowed) {
+            if (candidate.equals(value.trim())) {
+                return candidate;
+            }
+        }
+        throw new SqsException(ErrorCode.INVALID_ATTRIBUTE_VALUE, "Invalid value for the parameter " + name
+                + ". Reason: " + value + " must be one of " + String.join(", ", allowed) + ".");
     }
 
     private static String bool(String name, String value) {

@@ -1,6 +1,8 @@
 package dev.postbox.core;
 
+import dev.postbox.core.api.AddPermission;
 import dev.postbox.core.api.BatchResultErrorEntry;
+import dev.postbox.core.api.CancelMessageMoveTask;
 import dev.postbox.core.api.CallContext;
 import dev.postbox.core.api.ChangeMessageVisibility;
 import dev.postbox.core.api.ChangeMessageVisibilityBatch;
@@ -10,15 +12,19 @@ import dev.postbox.core.api.DeleteMessageBatch;
 import dev.postbox.core.api.DeleteQueue;
 import dev.postbox.core.api.GetQueueAttributes;
 import dev.postbox.core.api.GetQueueUrl;
+import dev.postbox.core.api.ListDeadLetterSourceQueues;
+import dev.postbox.core.api.ListMessageMoveTasks;
 import dev.postbox.core.api.ListQueueTags;
 import dev.postbox.core.api.ListQueues;
 import dev.postbox.core.api.MessageAttributeValue;
 import dev.postbox.core.api.PurgeQueue;
 import dev.postbox.core.api.ReceiveMessage;
+import dev.postbox.core.api.RemovePermission;
 import dev.postbox.core.api.SendMessage;
 import dev.postbox.core.api.SendMessageBatch;
 import dev.postbox.core.api.SetQueueAttributes;
 import dev.postbox.core.api.SqsApi;
+import dev.postbox.core.api.StartMessageMoveTask;
 import dev.postbox.core.api.TagQueue;
 import dev.postbox.core.api.UntagQueue;
 import dev.postbox.core.store.Delivery;
@@ -30,15 +36,19 @@ import dev.postbox.core.store.QueueRecord;
 import dev.postbox.core.store.QueueStore;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
@@ -49,6 +59,9 @@ import java.util.regex.Pattern;
  */
 public final class QueueService implements SqsApi, AutoCloseable {
     private static final Pattern STANDARD_NAME = Pattern.compile("[A-Za-z0-9_-]{1,80}");
+    private static final Pattern FIFO_NAME = Pattern.compile("[A-Za-z0-9_-]{1,75}\\.fifo");
+    private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9_-]{1,80}");
+    private static final int MAX_ACTIONS_PER_PERMISSION = 7;
     private static final Pattern TAG_TEXT = Pattern.compile("[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*");
 
     /**
@@ -71,13 +84,20 @@ public final class QueueService implements SqsApi, AutoCloseable {
     // Per-node memory of recent deletes and purges: they only guard 60-second windows.
     private final Map<QueueKey, Instant> deletedAt = new ConcurrentHashMap<>();
     private final Map<QueueKey, Instant> purgedAt = new ConcurrentHashMap<>();
+    /** FIFO ReceiveRequestAttemptId: a retry within five minutes gets the same messages and handles. */
+    private final Map<String, AttemptedReceive> receiveAttempts = new ConcurrentHashMap<>();
+    private final MessageMoveTasks moveTasks;
     private volatile boolean closing;
+
+    private record AttemptedReceive(ReceiveMessage.Result result, List<Delivery> deliveries, Instant expiresAt) {
+    }
 
     public QueueService(QueueStore store, InstantSource clock, ReceiptHandles receiptHandles, Settings settings) {
         this.store = store;
         this.clock = clock;
         this.receiptHandles = receiptHandles;
         this.settings = settings;
+        this.moveTasks = new MessageMoveTasks(store, clock, settings.accountId());
     }
 
     // ---- queues ------------------------------------------------------------------------------------------------
@@ -89,22 +109,20 @@ public final class QueueService implements SqsApi, AutoCloseable {
             throw SqsException.missingParameter("QueueName");
         }
         Map<String, String> requested = request.attributes() == null ? Map.of() : request.attributes();
-        boolean fifoRequested = requested.entrySet().stream().anyMatch(e -> e.getKey().equals(QueueAttributes.FIFO_QUEUE)
-                && "true".equalsIgnoreCase(e.getValue()));
-        if (name.endsWith(".fifo") || fifoRequested) {
-            if (!name.endsWith(".fifo") || !fifoRequested) {
-                throw new SqsException(ErrorCode.INVALID_PARAMETER_VALUE, "The name of a FIFO queue can only include"
-                        + " alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80"
-                        + " in length.");
-            }
-            throw new SqsException(ErrorCode.UNSUPPORTED_OPERATION,
-                    "FIFO queues are not supported by this Postbox version yet.");
+        String fifoValue = requested.get(QueueAttributes.FIFO_QUEUE);
+        boolean fifo = fifoValue != null && fifoValue.trim().equalsIgnoreCase("true");
+        if (name.endsWith(".fifo") != fifo && (fifo || fifoValue == null)) {
+            throw new SqsException(ErrorCode.INVALID_PARAMETER_VALUE, "The name of a FIFO queue can only include"
+                    + " alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80"
+                    + " in length.");
         }
-        if (!STANDARD_NAME.matcher(name).matches()) {
-            throw new SqsException(ErrorCode.INVALID_PARAMETER_VALUE,
-                    "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length");
+        if (!(fifo ? FIFO_NAME : STANDARD_NAME).matcher(name).matches()) {
+            throw new SqsException(ErrorCode.INVALID_PARAMETER_VALUE, fifo ? "The name of a FIFO queue can only"
+                    + " include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1"
+                    + " to 80 in length." : "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80"
+                    + " in length");
         }
-        Map<String, String> attributes = QueueAttributes.validateSettable(requested);
+        Map<String, String> attributes = QueueAttributes.validateSettable(requested, fifo);
         Map<String, String> tags = request.tags() == null ? Map.of() : request.tags();
         checkTags(name, tags, Map.of());
         QueueKey key = new QueueKey(settings.accountId(), name);
@@ -115,10 +133,10 @@ public final class QueueService implements SqsApi, AutoCloseable {
                     + settings.queueReuseDelay().toSeconds() + " seconds after deleting a queue before you can create"
                     + " another with the same name.");
         }
-        Map<String, String> initial = QueueAttributes.standardDefaults();
-        initial.putAll(attributes);
-        applyEncryptionChoice(initial, attributes);
-        QueueRecord proposed = new QueueRecord(key, random.nextLong(), false, initial, tags, now, now);
+        Map<String, String> initial = fifo ? QueueAttributes.fifoDefaults() : QueueAttributes.standardDefaults();
+        merge(initial, attributes);
+        checkCombinedAttributes(call, key, fifo, initial, attributes);
+        QueueRecord proposed = new QueueRecord(key, random.nextLong(), fifo, initial, tags, now, now);
         QueueStore.CreateOutcome outcome = store.createQueue(proposed);
         if (!outcome.created()) {
             Map<String, String> existing = outcome.queue().attributes();
@@ -248,14 +266,62 @@ public final class QueueService implements SqsApi, AutoCloseable {
         if (request.attributes() == null || request.attributes().isEmpty()) {
             throw SqsException.missingParameter("Attributes");
         }
-        Map<String, String> changes = QueueAttributes.validateSettable(request.attributes());
+        Map<String, String> changes = QueueAttributes.validateSettable(request.attributes(), queue.fifo());
         Instant now = clock.instant();
         store.updateQueue(queue.key(), current -> {
             Map<String, String> merged = new LinkedHashMap<>(current.attributes());
-            merged.putAll(changes);
-            applyEncryptionChoice(merged, changes);
+            merge(merged, changes);
+            checkCombinedAttributes(call, current.key(), current.fifo(), merged, changes);
             return current.withAttributes(merged, now);
         });
+    }
+
+    /** Applies validated changes: an empty value removes a clearable attribute; encryption choices exclude each other. */
+    private static void merge(Map<String, String> attributes, Map<String, String> changes) {
+        changes.forEach((name, value) -> {
+            if (value.isEmpty() && QueueAttributes.CLEARABLE.contains(name)) {
+                attributes.remove(name);
+            } else {
+                attributes.put(name, value);
+            }
+        });
+        applyEncryptionChoice(attributes, changes);
+    }
+
+    /** Rules that span attributes or queues: throughput mode, and the redrive target of a new RedrivePolicy. */
+    private void checkCombinedAttributes(CallContext call, QueueKey key, boolean fifo, Map<String, String> merged,
+                                         Map<String, String> changes) {
+        if (fifo && "perMessageGroupId".equals(merged.get(QueueAttributes.FIFO_THROUGHPUT_LIMIT))
+                && !"messageGroup".equals(merged.get(QueueAttributes.DEDUPLICATION_SCOPE))) {
+            throw new SqsException(ErrorCode.INVALID_ATTRIBUTE_VALUE, "Invalid value for the parameter "
+                    + QueueAttributes.FIFO_THROUGHPUT_LIMIT + ". Reason: perMessageGroupId requires "
+                    + QueueAttributes.DEDUPLICATION_SCOPE + " messageGroup.");
+        }
+        String redrive = changes.get(QueueAttributes.REDRIVE_POLICY);
+        if (redrive == null || redrive.isEmpty()) {
+            return;
+        }
+        RedrivePolicies.RedrivePolicy policy = RedrivePolicies.parseRedrivePolicy(redrive);
+        QueueKey target = QueueUrls.parseArn(policy.deadLetterTargetArn(), call.region());
+        QueueRecord deadLetter = target == null || !target.accountId().equals(key.accountId()) ? null
+                : store.queue(target).orElse(null);
+        if (deadLetter == null) {
+            throw SqsException.invalidParameter(QueueAttributes.REDRIVE_POLICY, redrive,
+                    "Dead letter target does not exist.");
+        }
+        if (deadLetter.fifo() != fifo) {
+            throw SqsException.invalidParameter(QueueAttributes.REDRIVE_POLICY, redrive,
+                    "Dead-letter queue must be same type of queue as the source.");
+        }
+        String allowText = deadLetter.attributes().get(QueueAttributes.REDRIVE_ALLOW_POLICY);
+        RedrivePolicies.RedriveAllowPolicy allow = allowText == null
+                ? RedrivePolicies.RedriveAllowPolicy.ALLOW_ALL : RedrivePolicies.parseRedriveAllowPolicy(allowText);
+        String sourceArn = QueueUrls.arn(call.region(), key);
+        if (!allow.allows(sourceArn)) {
+            throw SqsException.invalidParameter(QueueAttributes.REDRIVE_POLICY, redrive, "Queue " + sourceArn
+                    + " is not allowed to use " + policy.deadLetterTargetArn()
+                    + " as its dead-letter queue by that queue's RedriveAllowPolicy.");
+        }
     }
 
     /** SSE-SQS and SSE-KMS exclude each other: the one named last in the request wins; an empty key id clears KMS. */
@@ -351,14 +417,20 @@ public final class QueueService implements SqsApi, AutoCloseable {
     @Override
     public SendMessage.Result sendMessage(CallContext call, SendMessage.Request request) {
         QueueRecord queue = requireQueue(request.queueUrl());
+        if (queue.fifo()) {
+            if (request.messageGroupId() == null) {
+                throw SqsException.missingParameter("MessageGroupId");
+            }
+            checkFifoDeduplication(queue, request.messageDeduplicationId());
+        }
         Instant now = clock.instant();
         NewMessage message = prepare(call, queue, now, false, request.messageBody(), request.delaySeconds(),
                 request.messageAttributes(), request.messageSystemAttributes(), request.messageDeduplicationId(),
                 request.messageGroupId());
-        store.send(queue.key(), List.of(message));
+        QueueStore.Sent sent = store.send(queue.key(), List.of(message), now).getFirst();
         MessageData data = message.data();
-        return new SendMessage.Result(data.messageId(), data.md5OfBody(), data.md5OfMessageAttributes(),
-                Md5Digests.ofAttributes(data.systemAttributes()), null);
+        return new SendMessage.Result(sent.messageId(), data.md5OfBody(), data.md5OfMessageAttributes(),
+                Md5Digests.ofAttributes(data.systemAttributes()), sent.sequenceNumber());
     }
 
     @Override
@@ -374,6 +446,16 @@ public final class QueueService implements SqsApi, AutoCloseable {
             throw new SqsException(ErrorCode.BATCH_REQUEST_TOO_LONG, "Batch requests cannot be longer than "
                     + Limits.MAX_BATCH_PAYLOAD_BYTES + " bytes. You have sent " + total + " bytes.");
         }
+        if (queue.fifo()) {
+            // On FIFO queues these fail the whole request, not the entry (AWS).
+            for (SendMessageBatch.RequestEntry entry : request.entries()) {
+                if (entry.messageGroupId() == null) {
+                    throw new SqsException(ErrorCode.INVALID_PARAMETER_VALUE,
+                            "The request must contain the parameter MessageGroupId.");
+                }
+                checkFifoDeduplication(queue, entry.messageDeduplicationId());
+            }
+        }
         Instant now = clock.instant();
         List<NewMessage> accepted = new ArrayList<>();
         List<String> acceptedIds = new ArrayList<>();
@@ -388,16 +470,23 @@ public final class QueueService implements SqsApi, AutoCloseable {
                 failed.add(Batches.failure(entry.id(), e));
             }
         }
-        if (!accepted.isEmpty()) {
-            store.send(queue.key(), accepted);
-        }
+        List<QueueStore.Sent> sent = accepted.isEmpty() ? List.of() : store.send(queue.key(), accepted, now);
         List<SendMessageBatch.ResultEntry> successful = new ArrayList<>();
         for (int i = 0; i < accepted.size(); i++) {
             MessageData data = accepted.get(i).data();
-            successful.add(new SendMessageBatch.ResultEntry(acceptedIds.get(i), data.messageId(), data.md5OfBody(),
-                    data.md5OfMessageAttributes(), Md5Digests.ofAttributes(data.systemAttributes()), null));
+            successful.add(new SendMessageBatch.ResultEntry(acceptedIds.get(i), sent.get(i).messageId(),
+                    data.md5OfBody(), data.md5OfMessageAttributes(), Md5Digests.ofAttributes(data.systemAttributes()),
+                    sent.get(i).sequenceNumber()));
         }
         return new SendMessageBatch.Result(successful, failed);
+    }
+
+    private static void checkFifoDeduplication(QueueRecord queue, String deduplicationId) {
+        if (deduplicationId == null
+                && !"true".equals(queue.attributes().get(QueueAttributes.CONTENT_BASED_DEDUPLICATION))) {
+            throw new SqsException(ErrorCode.INVALID_PARAMETER_VALUE, "The queue should either have"
+                    + " ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly");
+        }
     }
 
     private NewMessage prepare(CallContext call, QueueRecord queue, Instant now, boolean inBatch, String body,
@@ -408,6 +497,10 @@ public final class QueueService implements SqsApi, AutoCloseable {
         if (delaySeconds != null && (delaySeconds < 0 || delaySeconds > Limits.MAX_DELAY_SECONDS)) {
             throw SqsException.invalidParameter("DelaySeconds", delaySeconds,
                     "DelaySeconds must be >= 0 and <= " + Limits.MAX_DELAY_SECONDS + ".");
+        }
+        if (queue.fifo() && delaySeconds != null && delaySeconds != 0) {
+            throw SqsException.invalidParameter("DelaySeconds", delaySeconds,
+                    "The request include parameter that is not valid for this queue type.");
         }
         attributes = orEmpty(attributes);
         systemAttributes = orEmpty(systemAttributes);
@@ -423,13 +516,28 @@ public final class QueueService implements SqsApi, AutoCloseable {
             MessageRules.checkId("MessageGroupId", groupId);
         }
         if (deduplicationId != null) {
-            throw SqsException.invalidParameter("MessageDeduplicationId", deduplicationId,
-                    "The request include parameter that is not valid for this queue type.");
+            if (!queue.fifo()) {
+                throw SqsException.invalidParameter("MessageDeduplicationId", deduplicationId,
+                        "The request include parameter that is not valid for this queue type.");
+            }
+            MessageRules.checkId("MessageDeduplicationId", deduplicationId);
+        } else if (queue.fifo()) {
+            deduplicationId = sha256Hex(body); // ContentBasedDeduplication: attributes are not part of it
         }
         int delay = delaySeconds != null ? delaySeconds : queue.intAttribute(QueueAttributes.DELAY_SECONDS);
         MessageData data = new MessageData(UUID.randomUUID().toString(), body, Md5Digests.ofBody(body), attributes,
-                Md5Digests.ofAttributes(attributes), systemAttributes, call.callerId(), now, groupId, null);
-        return new NewMessage(data, now.plusSeconds(delay));
+                Md5Digests.ofAttributes(attributes), systemAttributes, call.callerId(), now, groupId, deduplicationId,
+                null);
+        return NewMessage.sent(data, now.plusSeconds(delay));
+    }
+
+    private static String sha256Hex(String body) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(body.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK provides SHA-256", e);
+        }
     }
 
     private static <V> Map<String, V> orEmpty(Map<String, V> map) {
@@ -458,24 +566,41 @@ public final class QueueService implements SqsApi, AutoCloseable {
         }
         SystemAttributeSelection systemSelection = SystemAttributeSelection.of(request.messageSystemAttributeNames());
         MessageAttributeSelection attributeSelection = MessageAttributeSelection.of(request.messageAttributeNames());
-        if (request.receiveRequestAttemptId() != null) {
-            MessageRules.checkId("ReceiveRequestAttemptId", request.receiveRequestAttemptId());
+        String attemptId = request.receiveRequestAttemptId();
+        if (attemptId != null) {
+            MessageRules.checkId("ReceiveRequestAttemptId", attemptId);
         }
         QueueKey key = queue.key();
-        if (wait == 0 && store.counts(key, clock.instant()).inFlight() >= Limits.MAX_IN_FLIGHT_STANDARD) {
+        String attemptKey = queue.fifo() && attemptId != null
+                ? key + "\u0000" + queue.incarnation() + "\u0000" + attemptId : null;
+        if (attemptKey != null) {
+            ReceiveMessage.Result repeated = repeatAttempt(key, attemptKey, visibility);
+            if (repeated != null) {
+                return repeated;
+            }
+        }
+        if (!queue.fifo() && wait == 0
+                && store.counts(key, clock.instant()).inFlight() >= Limits.MAX_IN_FLIGHT_STANDARD) {
             throw new SqsException(ErrorCode.OVER_LIMIT, "Too many messages in flight: a standard queue holds at most "
                     + Limits.MAX_IN_FLIGHT_STANDARD + " in-flight messages.");
         }
+        QueueStore.Redrive redrive = redriveOf(call, queue);
         long deadline = System.nanoTime() + Duration.ofSeconds(wait).toNanos();
         while (true) {
             Instant now = clock.instant();
-            List<Delivery> deliveries = store.receive(key, max, Duration.ofSeconds(visibility), now);
+            List<Delivery> deliveries = store.receive(key, max, Duration.ofSeconds(visibility), now, redrive);
             if (!deliveries.isEmpty()) {
                 List<ReceiveMessage.Message> messages = new ArrayList<>(deliveries.size());
                 for (Delivery delivery : deliveries) {
-                    messages.add(toMessage(call, queue, delivery, now, systemSelection, attributeSelection));
+                    messages.add(toMessage(queue, delivery, now, systemSelection, attributeSelection));
                 }
-                return new ReceiveMessage.Result(messages);
+                ReceiveMessage.Result result = new ReceiveMessage.Result(messages);
+                if (attemptKey != null) {
+                    receiveAttempts.values().removeIf(a -> a.expiresAt().isBefore(now));
+                    receiveAttempts.put(attemptKey, new AttemptedReceive(result, deliveries,
+                            now.plus(Limits.DEDUPLICATION_INTERVAL)));
+                }
+                return result;
             }
             long remaining = deadline - System.nanoTime();
             if (remaining <= 0 || closing) {
@@ -490,7 +615,39 @@ public final class QueueService implements SqsApi, AutoCloseable {
         }
     }
 
-    private ReceiveMessage.Message toMessage(CallContext call, QueueRecord queue, Delivery delivery, Instant now,
+    /**
+     * A FIFO receive retried with the same attempt id within five minutes returns the same messages and receipt
+     * handles, with their visibility timeout reset, as long as none of them was deleted or received again.
+     */
+    private ReceiveMessage.Result repeatAttempt(QueueKey key, String attemptKey, int visibility) {
+        AttemptedReceive attempt = receiveAttempts.get(attemptKey);
+        Instant now = clock.instant();
+        if (attempt == null || attempt.expiresAt().isBefore(now)) {
+            return null;
+        }
+        for (Delivery delivery : attempt.deliveries()) {
+            if (!store.changeVisibility(key, delivery.sequence(), delivery.receiveCount(),
+                    now.plusSeconds(visibility), now)) {
+                receiveAttempts.remove(attemptKey);
+                return null;
+            }
+        }
+        return attempt.result();
+    }
+
+    /** The queue's redrive policy resolved for the store, or null when it has none. */
+    private static QueueStore.Redrive redriveOf(CallContext call, QueueRecord queue) {
+        String text = queue.attributes().get(QueueAttributes.REDRIVE_POLICY);
+        if (text == null) {
+            return null;
+        }
+        RedrivePolicies.RedrivePolicy policy = RedrivePolicies.parseRedrivePolicy(text);
+        QueueKey target = QueueUrls.parseArn(policy.deadLetterTargetArn(), call.region());
+        return target == null ? null : new QueueStore.Redrive(policy.maxReceiveCount(), target,
+                QueueUrls.arn(call.region(), queue.key()));
+    }
+
+    private ReceiveMessage.Message toMessage(QueueRecord queue, Delivery delivery, Instant now,
                                              SystemAttributeSelection systemSelection,
                                              MessageAttributeSelection attributeSelection) {
         MessageData data = delivery.data();
@@ -529,12 +686,16 @@ public final class QueueService implements SqsApi, AutoCloseable {
     }
 
     /**
-     * Standard queues: a handle of an earlier receive, or of a message already gone, succeeds without effect
-     * (AWS: "the request succeeds, but the message will not be deleted").
+     * A handle of an earlier receive, or of a message already gone, succeeds without effect (AWS: "the request
+     * succeeds, but the message will not be deleted"). FIFO queues reject a handle whose visibility timeout passed.
      */
     private void delete(QueueRecord queue, String receiptHandle) {
         ReceiptHandles.Receipt receipt = decodeReceipt(queue, receiptHandle);
-        store.delete(queue.key(), receipt.sequence(), receipt.receiveCount());
+        QueueStore.DeleteOutcome outcome = store.delete(queue.key(), receipt.sequence(), receipt.receiveCount(),
+                clock.instant());
+        if (outcome == QueueStore.DeleteOutcome.EXPIRED) {
+            throw SqsException.invalidParameter("ReceiptHandle", receiptHandle, "The receipt handle has expired.");
+        }
     }
 
     @Override
@@ -594,6 +755,116 @@ public final class QueueService implements SqsApi, AutoCloseable {
         return receipt;
     }
 
+    // ---- permissions, dead-letter sources, move tasks --------------------------------------------------------
+
+    @Override
+    public void addPermission(CallContext call, AddPermission.Request request) {
+        QueueRecord queue = requireQueue(request.queueUrl());
+        String label = request.label();
+        if (label == null || label.isEmpty()) {
+            throw SqsException.missingParameter("Label");
+        }
+        if (!LABEL.matcher(label).matches()) {
+            throw SqsException.invalidParameter("Label", label, "Can only include alphanumeric characters, hyphens,"
+                    + " or underscores. 1 to 80 in length");
+        }
+        List<String> accounts = request.awsAccountIds() == null ? List.of() : request.awsAccountIds();
+        List<String> actions = request.actions() == null ? List.of() : request.actions();
+        if (accounts.isEmpty()) {
+            throw SqsException.missingParameter("AWSAccountIds");
+        }
+        if (actions.isEmpty()) {
+            throw SqsException.missingParameter("Actions");
+        }
+        if (actions.size() > MAX_ACTIONS_PER_PERMISSION) {
+            throw new SqsException(ErrorCode.OVER_LIMIT, actions.size() + " Actions were found, maximum allowed is "
+                    + MAX_ACTIONS_PER_PERMISSION + ".");
+        }
+        for (String action : actions) {
+            if (!QueuePolicies.PERMISSION_ACTIONS.contains(action)) {
+                throw SqsException.invalidParameter("ActionName", "SQS:" + action,
+                        "Please refer to the appropriate WSDL for a list of valid actions.");
+            }
+        }
+        for (String account : accounts) {
+            if (!account.matches("\\d{12}")) {
+                throw SqsException.invalidParameter("AWSAccountId", account, "An account id is 12 digits.");
+            }
+        }
+        Instant now = clock.instant();
+        store.updateQueue(queue.key(), current -> withPolicy(current, QueuePolicies.addPermission(
+                current.attributes().get(QueueAttributes.POLICY), QueueUrls.arn(call.region(), current.key()),
+                label, accounts, actions), now));
+    }
+
+    @Override
+    public void removePermission(CallContext call, RemovePermission.Request request) {
+        QueueRecord queue = requireQueue(request.queueUrl());
+        if (request.label() == null || request.label().isEmpty()) {
+            throw SqsException.missingParameter("Label");
+        }
+        Instant now = clock.instant();
+        store.updateQueue(queue.key(), current -> withPolicy(current, QueuePolicies.removePermission(
+                current.attributes().get(QueueAttributes.POLICY), request.label()), now));
+    }
+
+    private static QueueRecord withPolicy(QueueRecord queue, String policy, Instant now) {
+        Map<String, String> attributes = new LinkedHashMap<>(queue.attributes());
+        if (policy == null) {
+            attributes.remove(QueueAttributes.POLICY);
+        } else {
+            attributes.put(QueueAttributes.POLICY, policy);
+        }
+        return queue.withAttributes(attributes, now);
+    }
+
+    @Override
+    public ListDeadLetterSourceQueues.Result listDeadLetterSourceQueues(CallContext call,
+                                                                        ListDeadLetterSourceQueues.Request request) {
+        QueueRecord deadLetter = requireQueue(request.queueUrl());
+        Integer maxResults = request.maxResults();
+        if (maxResults != null && (maxResults < 1 || maxResults > Limits.MAX_LIST_QUEUES_RESULTS)) {
+            throw SqsException.invalidParameter("MaxResults", maxResults,
+                    "MaxResults must be an integer between 1 and 1000.");
+        }
+        String after = request.nextToken() == null || request.nextToken().isEmpty() ? null
+                : decodeNextToken(request.nextToken());
+        String deadLetterArn = QueueUrls.arn(call.region(), deadLetter.key());
+        int limit = maxResults == null ? Limits.MAX_LIST_QUEUES_RESULTS : maxResults;
+        List<String> urls = new ArrayList<>();
+        String last = null;
+        boolean more = false;
+        for (QueueRecord queue : store.queues(deadLetter.key().accountId(), "")) {
+            String redrive = queue.attributes().get(QueueAttributes.REDRIVE_POLICY);
+            if (redrive == null || (after != null && queue.key().name().compareTo(after) <= 0)
+                    || !deadLetterArn.equals(RedrivePolicies.parseRedrivePolicy(redrive).deadLetterTargetArn())) {
+                continue;
+            }
+            if (urls.size() == limit) {
+                more = true;
+                break;
+            }
+            urls.add(QueueUrls.url(call.baseUrl(), queue.key()));
+            last = queue.key().name();
+        }
+        return new ListDeadLetterSourceQueues.Result(urls, more && maxResults != null ? encodeNextToken(last) : null);
+    }
+
+    @Override
+    public StartMessageMoveTask.Result startMessageMoveTask(CallContext call, StartMessageMoveTask.Request request) {
+        return moveTasks.start(call, request);
+    }
+
+    @Override
+    public ListMessageMoveTasks.Result listMessageMoveTasks(CallContext call, ListMessageMoveTasks.Request request) {
+        return moveTasks.list(call, request);
+    }
+
+    @Override
+    public CancelMessageMoveTask.Result cancelMessageMoveTask(CallContext call, CancelMessageMoveTask.Request request) {
+        return moveTasks.cancel(call, request);
+    }
+
     // ---- common ------------------------------------------------------------------------------------------------
 
     private QueueRecord requireQueue(String queueUrl) {
@@ -608,6 +879,7 @@ public final class QueueService implements SqsApi, AutoCloseable {
     @Override
     public void close() {
         closing = true;
+        moveTasks.close();
         store.wakeAllWaiters();
     }
 }

@@ -23,6 +23,19 @@ public final class QueueUrls {
         return "arn:aws:sqs:" + region + ":" + key.accountId() + ":" + key.name();
     }
 
+    /** The queue an ARN names, or null when the text is not an SQS queue ARN of this region. */
+    public static QueueKey parseArn(String arn, String region) {
+        if (arn == null) {
+            return null;
+        }
+        String[] parts = arn.split(":", -1);
+        if (parts.length != 6 || !parts[0].equals("arn") || !parts[2].equals("sqs") || !parts[3].equals(region)
+                || !ACCOUNT.matcher(parts[4]).matches() || parts[5].isEmpty()) {
+            return null;
+        }
+        return new QueueKey(parts[4], parts[5]);
+    }
+
     /** Parses the queue named by a URL (or path or bare name); the default account applies when none is given. */
     public static QueueKey parse(String queueUrl, String defaultAccount) {
         String path = queueUrl;

@@ -62,7 +62,9 @@ final class SystemAttributeSelection {
                 case MESSAGE_GROUP_ID -> data.groupId();
                 case MessageRules.AWS_TRACE_HEADER -> data.systemAttributes().containsKey(name)
                         ? data.systemAttributes().get(name).stringValue() : null;
-                default -> null; // FIFO sequence numbers and DLQ sources come with those features
+                case SEQUENCE_NUMBER -> delivery.sequenceNumber();
+                case DEAD_LETTER_QUEUE_SOURCE_ARN -> data.deadLetterQueueSourceArn();
+                default -> null;
             };
             if (value != null) {
                 result.put(name, value);

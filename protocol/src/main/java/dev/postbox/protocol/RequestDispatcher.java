@@ -164,9 +164,22 @@ public final class RequestDispatcher {
                 yield null;
             }
             case ListQueueTags -> Results.listQueueTags(api.listQueueTags(call, Requests.listQueueTags(p, queueUrl)));
-            case AddPermission, RemovePermission, ListDeadLetterSourceQueues, StartMessageMoveTask,
-                 ListMessageMoveTasks, CancelMessageMoveTask -> throw new SqsException(ErrorCode.UNSUPPORTED_OPERATION,
-                    "The action " + action + " is not supported by this Postbox version yet.");
+            case AddPermission -> {
+                api.addPermission(call, Requests.addPermission(p, queueUrl));
+                yield null;
+            }
+            case RemovePermission -> {
+                api.removePermission(call, Requests.removePermission(p, queueUrl));
+                yield null;
+            }
+            case ListDeadLetterSourceQueues -> Results.listDeadLetterSourceQueues(
+                    api.listDeadLetterSourceQueues(call, Requests.listDeadLetterSourceQueues(p, queueUrl)));
+            case StartMessageMoveTask ->
+                    Results.startMessageMoveTask(api.startMessageMoveTask(call, Requests.startMessageMoveTask(p)));
+            case ListMessageMoveTasks ->
+                    Results.listMessageMoveTasks(api.listMessageMoveTasks(call, Requests.listMessageMoveTasks(p)));
+            case CancelMessageMoveTask ->
+                    Results.cancelMessageMoveTask(api.cancelMessageMoveTask(call, Requests.cancelMessageMoveTask(p)));
         };
     }
 

@@ -1,5 +1,7 @@
 package dev.postbox.protocol;
 
+import dev.postbox.core.api.AddPermission;
+import dev.postbox.core.api.CancelMessageMoveTask;
 import dev.postbox.core.api.ChangeMessageVisibility;
 import dev.postbox.core.api.ChangeMessageVisibilityBatch;
 import dev.postbox.core.api.CreateQueue;
@@ -8,13 +10,17 @@ import dev.postbox.core.api.DeleteMessageBatch;
 import dev.postbox.core.api.DeleteQueue;
 import dev.postbox.core.api.GetQueueAttributes;
 import dev.postbox.core.api.GetQueueUrl;
+import dev.postbox.core.api.ListDeadLetterSourceQueues;
+import dev.postbox.core.api.ListMessageMoveTasks;
 import dev.postbox.core.api.ListQueueTags;
 import dev.postbox.core.api.ListQueues;
 import dev.postbox.core.api.PurgeQueue;
 import dev.postbox.core.api.ReceiveMessage;
+import dev.postbox.core.api.RemovePermission;
 import dev.postbox.core.api.SendMessage;
 import dev.postbox.core.api.SendMessageBatch;
 import dev.postbox.core.api.SetQueueAttributes;
+import dev.postbox.core.api.StartMessageMoveTask;
 import dev.postbox.core.api.TagQueue;
 import dev.postbox.core.api.UntagQueue;
 
@@ -119,6 +125,31 @@ final class Requests {
 
     static ListQueueTags.Request listQueueTags(Params p, String queueUrl) {
         return new ListQueueTags.Request(queueUrl);
+    }
+
+    static AddPermission.Request addPermission(Params p, String queueUrl) {
+        return new AddPermission.Request(queueUrl, p.string("Label"), p.strings("AWSAccountIds"), p.strings("Actions"));
+    }
+
+    static RemovePermission.Request removePermission(Params p, String queueUrl) {
+        return new RemovePermission.Request(queueUrl, p.string("Label"));
+    }
+
+    static ListDeadLetterSourceQueues.Request listDeadLetterSourceQueues(Params p, String queueUrl) {
+        return new ListDeadLetterSourceQueues.Request(queueUrl, p.integer("MaxResults"), p.string("NextToken"));
+    }
+
+    static StartMessageMoveTask.Request startMessageMoveTask(Params p) {
+        return new StartMessageMoveTask.Request(p.string("SourceArn"), p.string("DestinationArn"),
+                p.integer("MaxNumberOfMessagesPerSecond"));
+    }
+
+    static ListMessageMoveTasks.Request listMessageMoveTasks(Params p) {
+        return new ListMessageMoveTasks.Request(p.string("SourceArn"), p.integer("MaxResults"));
+    }
+
+    static CancelMessageMoveTask.Request cancelMessageMoveTask(Params p) {
+        return new CancelMessageMoveTask.Request(p.string("TaskHandle"));
     }
 
     private static <T> List<T> orEmpty(List<T> list) {

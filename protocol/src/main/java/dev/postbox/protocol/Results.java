@@ -3,17 +3,21 @@ package dev.postbox.protocol;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.postbox.core.api.BatchResultErrorEntry;
+import dev.postbox.core.api.CancelMessageMoveTask;
 import dev.postbox.core.api.ChangeMessageVisibilityBatch;
 import dev.postbox.core.api.CreateQueue;
 import dev.postbox.core.api.DeleteMessageBatch;
 import dev.postbox.core.api.GetQueueAttributes;
 import dev.postbox.core.api.GetQueueUrl;
+import dev.postbox.core.api.ListDeadLetterSourceQueues;
+import dev.postbox.core.api.ListMessageMoveTasks;
 import dev.postbox.core.api.ListQueueTags;
 import dev.postbox.core.api.ListQueues;
 import dev.postbox.core.api.MessageAttributeValue;
 import dev.postbox.core.api.ReceiveMessage;
 import dev.postbox.core.api.SendMessage;
 import dev.postbox.core.api.SendMessageBatch;
+import dev.postbox.core.api.StartMessageMoveTask;
 
 import java.util.Base64;
 import java.util.List;
@@ -112,6 +116,47 @@ final class Results {
                 ObjectNode attributes = message.putObject("MessageAttributes");
                 m.messageAttributes().forEach((name, value) -> attributes.set(name, attributeValue(value)));
             }
+        }
+        return node;
+    }
+
+    /** {@code queueUrls} (lower-case, as in the model) is required: sent even when empty. */
+    static ObjectNode listDeadLetterSourceQueues(ListDeadLetterSourceQueues.Result r) {
+        ObjectNode node = empty();
+        ArrayNode urls = node.putArray("queueUrls");
+        r.queueUrls().forEach(urls::add);
+        return put(node, "NextToken", r.nextToken());
+    }
+
+    static ObjectNode startMessageMoveTask(StartMessageMoveTask.Result r) {
+        return put(empty(), "TaskHandle", r.taskHandle());
+    }
+
+    static ObjectNode cancelMessageMoveTask(CancelMessageMoveTask.Result r) {
+        ObjectNode node = empty();
+        node.put("ApproximateNumberOfMessagesMoved", r.approximateNumberOfMessagesMoved());
+        return node;
+    }
+
+    static ObjectNode listMessageMoveTasks(ListMessageMoveTasks.Result r) {
+        ObjectNode node = empty();
+        if (r.results().isEmpty()) {
+            return node;
+        }
+        ArrayNode results = node.putArray("Results");
+        for (ListMessageMoveTasks.Entry e : r.results()) {
+            ObjectNode entry = results.addObject();
+            put(entry, "TaskHandle", e.taskHandle());
+            put(entry, "Status", e.status());
+            put(entry, "SourceArn", e.sourceArn());
+            put(entry, "DestinationArn", e.destinationArn());
+            if (e.maxNumberOfMessagesPerSecond() != null) {
+                entry.put("MaxNumberOfMessagesPerSecond", e.maxNumberOfMessagesPerSecond());
+            }
+            entry.put("ApproximateNumberOfMessagesMoved", e.approximateNumberOfMessagesMoved());
+            entry.put("ApproximateNumberOfMessagesToMove", e.approximateNumberOfMessagesToMove());
+            put(entry, "FailureReason", e.failureReason());
+            entry.put("StartedTimestamp", e.startedTimestamp());
         }
         return node;
     }

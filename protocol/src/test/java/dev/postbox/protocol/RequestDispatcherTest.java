@@ -163,7 +163,7 @@ class RequestDispatcherTest {
         assertThat(text(query("/", "Version=2012-11-05"))).contains("<Code>MissingParameter</Code>");
         assertThat(text(query("/000000000000/q", "Action=CreateQueue&QueueName=x")))
                 .contains("The action CreateQueue is not valid for this endpoint.");
-        assertThat(text(query("/", "Action=AddPermission"))).contains("AWS.SimpleQueueService.UnsupportedOperation");
+        assertThat(text(query("/", "Action=AddPermission&Label=x"))).contains("<Code>MissingParameter</Code>");
         assertThat(query("/", "Action=ListQueues&Bad=%zz").status()).isEqualTo(400);
     }
 

@@ -66,20 +66,44 @@ public abstract class QueueStoreContract {
     }
 
     protected NewMessage message(String body, Duration delay) {
+        return message(body, delay, null, null);
+    }
+
+    protected NewMessage message(String body, Duration delay, String groupId, String deduplicationId) {
         Instant now = clock.instant();
         MessageData data = new MessageData(UUID.randomUUID().toString(), body, "md5", Map.of(), null, Map.of(),
-                "sender", now, null, null);
-        return new NewMessage(data, now.plus(delay));
+                "sender", now, groupId, deduplicationId, null);
+        return NewMessage.sent(data, now.plus(delay));
     }
 
     protected void send(String... bodies) {
         for (String body : bodies) {
-            store.send(key, List.of(message(body, Duration.ZERO)));
+            store.send(key, List.of(message(body, Duration.ZERO)), clock.instant());
         }
     }
 
     protected List<Delivery> receive(int max) {
-        return store.receive(key, max, THIRTY_SECONDS, clock.instant());
+        return receive(key, max);
+    }
+
+    protected List<Delivery> receive(QueueKey queue, int max) {
+        return store.receive(queue, max, THIRTY_SECONDS, clock.instant(), null);
+    }
+
+    protected DeleteOutcome delete(QueueKey queue, Delivery delivery) {
+        return store.delete(queue, delivery.sequence(), delivery.receiveCount(), clock.instant());
+    }
+
+    protected QueueKey createFifoQueue(String name, Map<String, String> attributes) {
+        QueueKey fifoKey = new QueueKey("000000000000", name);
+        Map<String, String> all = new java.util.HashMap<>(QueueAttributes.fifoDefaults());
+        all.putAll(attributes);
+        store.createQueue(new QueueRecord(fifoKey, 43, true, all, Map.of(), clock.instant(), clock.instant()));
+        return fifoKey;
+    }
+
+    protected void sendTo(QueueKey queue, String body, String groupId, String deduplicationId) {
+        store.send(queue, List.of(message(body, Duration.ZERO, groupId, deduplicationId)), clock.instant());
     }
 
     @Test
@@ -144,8 +168,8 @@ public abstract class QueueStoreContract {
     @Test
     void zeroVisibilityTimeoutLeavesMessageVisible() {
         send("a");
-        assertThat(store.receive(key, 1, Duration.ZERO, clock.instant())).hasSize(1);
-        assertThat(store.receive(key, 1, Duration.ZERO, clock.instant())).singleElement()
+        assertThat(store.receive(key, 1, Duration.ZERO, clock.instant(), null)).hasSize(1);
+        assertThat(store.receive(key, 1, Duration.ZERO, clock.instant(), null)).singleElement()
                 .extracting(Delivery::receiveCount).isEqualTo(2);
     }
 
@@ -155,15 +179,16 @@ public abstract class QueueStoreContract {
         Delivery first = receive(1).getFirst();
         clock.advance(THIRTY_SECONDS);
         Delivery second = receive(1).getFirst();
-        assertThat(store.delete(key, first.sequence(), first.receiveCount())).isEqualTo(DeleteOutcome.STALE_RECEIPT);
-        assertThat(store.delete(key, second.sequence(), second.receiveCount())).isEqualTo(DeleteOutcome.DELETED);
-        assertThat(store.delete(key, second.sequence(), second.receiveCount())).isEqualTo(DeleteOutcome.NOT_FOUND);
+        assertThat(delete(key, first)).isEqualTo(DeleteOutcome.STALE_RECEIPT);
+        assertThat(delete(key, second)).isEqualTo(DeleteOutcome.DELETED);
+        assertThat(delete(key, second)).isEqualTo(DeleteOutcome.NOT_FOUND);
         assertThat(store.counts(key, clock.instant()).inFlight()).isZero();
     }
 
     @Test
     void delayedMessagesBecomeVisibleWhenDue() {
-        store.send(key, List.of(message("late", Duration.ofSeconds(10)), message("now", Duration.ZERO)));
+        store.send(key, List.of(message("late", Duration.ofSeconds(10)), message("now", Duration.ZERO)),
+                clock.instant());
         assertThat(store.counts(key, clock.instant()).delayed()).isEqualTo(1);
         assertThat(receive(10)).extracting(d -> d.data().body()).containsExactly("now");
         clock.advanceSeconds(10);
@@ -203,7 +228,7 @@ public abstract class QueueStoreContract {
                 "MaximumMessageSize", "1048576", "VisibilityTimeout", "30", "ReceiveMessageWaitTimeSeconds", "0"),
                 clock.instant()));
         send("a", "b");
-        store.receive(key, 1, Duration.ofSeconds(120), clock.instant());
+        store.receive(key, 1, Duration.ofSeconds(120), clock.instant(), null);
         clock.advanceSeconds(59);
         send("c");
         assertThat(store.counts(key, clock.instant()).visible()).isEqualTo(2);
@@ -217,10 +242,112 @@ public abstract class QueueStoreContract {
     void purgeRemovesEverything() {
         send("a", "b");
         receive(1);
-        store.send(key, List.of(message("later", Duration.ofSeconds(5))));
+        store.send(key, List.of(message("later", Duration.ofSeconds(5))), clock.instant());
         store.purge(key);
         var counts = store.counts(key, clock.instant());
         assertThat(counts.visible() + counts.inFlight() + counts.delayed()).isZero();
+    }
+
+    // ---- fair queues (standard) --------------------------------------------------------------------------------
+
+    @Test
+    void aFloodingTenantDoesNotStarveAQuietOne() {
+        for (int i = 0; i < 1000; i++) {
+            store.send(key, List.of(message("noisy-" + i, Duration.ZERO, "noisy", null)), clock.instant());
+        }
+        store.send(key, List.of(message("quiet", Duration.ZERO, "quiet", null)), clock.instant());
+        assertThat(receive(10)).extracting(d -> d.data().body()).contains("quiet");
+    }
+
+    // ---- FIFO --------------------------------------------------------------------------------------------------
+
+    @Test
+    void fifoKeepsGroupOrderAndLocksAGroupWhileAMessageIsInFlight() {
+        QueueKey fifo = createFifoQueue("order.fifo", Map.of());
+        sendTo(fifo, "a1", "a", "d-a1");
+        sendTo(fifo, "b1", "b", "d-b1");
+        sendTo(fifo, "a2", "a", "d-a2");
+        sendTo(fifo, "a3", "a", "d-a3");
+        List<Delivery> first = store.receive(fifo, 2, THIRTY_SECONDS, clock.instant(), null);
+        assertThat(first).extracting(d -> d.data().body()).containsExactly("a1", "a2");
+        List<Delivery> second = receive(fifo, 10);
+        assertThat(second).extracting(d -> d.data().body()).containsExactly("b1");
+        assertThat(receive(fifo, 10)).as("both groups locked").isEmpty();
+        assertThat(delete(fifo, first.get(0))).isEqualTo(DeleteOutcome.DELETED);
+        assertThat(receive(fifo, 10)).as("a2 still in flight").isEmpty();
+        clock.advance(THIRTY_SECONDS);
+        assertThat(delete(fifo, first.get(1))).as("handle expired").isEqualTo(DeleteOutcome.EXPIRED);
+        // Groups are served oldest head first: b1 was sent before a2.
+        assertThat(receive(fifo, 10)).extracting(d -> d.data().body()).containsExactly("b1", "a2", "a3");
+    }
+
+    @Test
+    void fifoDeduplicatesWithinFiveMinutesPerScope() {
+        QueueKey fifo = createFifoQueue("dedup.fifo", Map.of());
+        List<QueueStore.Sent> first = store.send(fifo, List.of(message("x", Duration.ZERO, "g1", "same")),
+                clock.instant());
+        List<QueueStore.Sent> again = store.send(fifo, List.of(message("y", Duration.ZERO, "g2", "same")),
+                clock.instant());
+        assertThat(again.getFirst().duplicate()).isTrue();
+        assertThat(again.getFirst().messageId()).isEqualTo(first.getFirst().messageId());
+        assertThat(again.getFirst().sequenceNumber()).isEqualTo(first.getFirst().sequenceNumber());
+        clock.advance(Duration.ofMinutes(5));
+        assertThat(store.send(fifo, List.of(message("z", Duration.ZERO, "g1", "same")), clock.instant())
+                .getFirst().duplicate()).isFalse();
+
+        QueueKey perGroup = createFifoQueue("group-dedup.fifo", Map.of("DeduplicationScope", "messageGroup"));
+        sendTo(perGroup, "x", "g1", "same");
+        assertThat(store.send(perGroup, List.of(message("y", Duration.ZERO, "g2", "same")), clock.instant())
+                .getFirst().duplicate()).as("another group, another scope").isFalse();
+        assertThat(store.send(perGroup, List.of(message("y", Duration.ZERO, "g1", "same")), clock.instant())
+                .getFirst().duplicate()).isTrue();
+    }
+
+    @Test
+    void fifoSequenceNumbersGrowAnd20DigitsLong() {
+        QueueKey fifo = createFifoQueue("seq.fifo", Map.of());
+        List<QueueStore.Sent> sent = store.send(fifo, List.of(message("1", Duration.ZERO, "g", "1"),
+                message("2", Duration.ZERO, "g", "2"), message("3", Duration.ZERO, "h", "3")), clock.instant());
+        assertThat(sent).allSatisfy(s -> assertThat(s.sequenceNumber()).hasSize(20).containsOnlyDigits());
+        assertThat(new java.math.BigInteger(sent.get(1).sequenceNumber()))
+                .isGreaterThan(new java.math.BigInteger(sent.get(0).sequenceNumber()));
+        assertThat(receive(fifo, 1).getFirst().sequenceNumber()).isEqualTo(sent.get(0).sequenceNumber());
+    }
+
+    @Test
+    void fifoVisibilityZeroReleasesTheGroupAtOnce() {
+        QueueKey fifo = createFifoQueue("release.fifo", Map.of());
+        sendTo(fifo, "a1", "a", "1");
+        sendTo(fifo, "a2", "a", "2");
+        Delivery a1 = receive(fifo, 1).getFirst();
+        assertThat(receive(fifo, 1)).isEmpty();
+        Instant now = clock.instant();
+        assertThat(store.changeVisibility(fifo, a1.sequence(), a1.receiveCount(), now, now)).isTrue();
+        assertThat(receive(fifo, 1)).extracting(d -> d.data().body()).containsExactly("a1");
+    }
+
+    // ---- dead-letter queues ------------------------------------------------------------------------------------
+
+    @Test
+    void aMessageReceivedTooOftenMovesToTheDeadLetterQueue() {
+        QueueKey dlq = new QueueKey("000000000000", "dlq");
+        store.createQueue(queue(dlq, Map.of()));
+        QueueStore.Redrive redrive = new QueueStore.Redrive(2, dlq, "arn:aws:sqs:us-east-1:000000000000:contract");
+        send("poison");
+        Instant sentAt = clock.instant();
+        for (int i = 1; i <= 2; i++) {
+            List<Delivery> got = store.receive(key, 10, THIRTY_SECONDS, clock.instant(), redrive);
+            assertThat(got).singleElement().extracting(Delivery::receiveCount).isEqualTo(i);
+            clock.advance(THIRTY_SECONDS);
+        }
+        assertThat(store.receive(key, 10, THIRTY_SECONDS, clock.instant(), redrive)).isEmpty();
+        Delivery moved = receive(dlq, 10).getFirst();
+        assertThat(moved.data().body()).isEqualTo("poison");
+        assertThat(moved.data().deadLetterQueueSourceArn()).isEqualTo("arn:aws:sqs:us-east-1:000000000000:contract");
+        assertThat(moved.data().sentAt()).isEqualTo(sentAt);
+        assertThat(moved.receiveCount()).isEqualTo(3);
+        var counts = store.counts(key, clock.instant());
+        assertThat(counts.visible() + counts.inFlight()).isZero();
     }
 
     @Test
@@ -257,7 +384,7 @@ public abstract class QueueStoreContract {
                             if (!seen.add(d.sequence())) {
                                 duplicates.incrementAndGet();
                             }
-                            store.delete(key, d.sequence(), d.receiveCount());
+                            delete(key, d);
                         }
                     }
                 });

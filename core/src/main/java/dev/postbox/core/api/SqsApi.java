@@ -41,4 +41,17 @@ public interface SqsApi {
     void untagQueue(CallContext call, UntagQueue.Request request);
 
     ListQueueTags.Result listQueueTags(CallContext call, ListQueueTags.Request request);
+
+    void addPermission(CallContext call, AddPermission.Request request);
+
+    void removePermission(CallContext call, RemovePermission.Request request);
+
+    ListDeadLetterSourceQueues.Result listDeadLetterSourceQueues(CallContext call,
+                                                                 ListDeadLetterSourceQueues.Request request);
+
+    StartMessageMoveTask.Result startMessageMoveTask(CallContext call, StartMessageMoveTask.Request request);
+
+    ListMessageMoveTasks.Result listMessageMoveTasks(CallContext call, ListMessageMoveTasks.Request request);
+
+    CancelMessageMoveTask.Result cancelMessageMoveTask(CallContext call, CancelMessageMoveTask.Request request);
 }

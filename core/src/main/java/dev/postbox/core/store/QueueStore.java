@@ -34,22 +34,46 @@ public interface QueueStore extends AutoCloseable {
     /** Atomically replaces the queue's record with {@code change(current)}. */
     QueueRecord updateQueue(QueueKey key, UnaryOperator<QueueRecord> change);
 
-    /** Appends the messages in order; when this returns they are stored (per the store's durability policy). */
-    void send(QueueKey key, List<NewMessage> messages);
+    /**
+     * Appends the messages in order; when this returns they are stored (per the store's durability policy).
+     * On FIFO queues the store assigns sequence numbers and drops a message whose deduplication id (scoped per the
+     * queue's {@code DeduplicationScope}) was accepted within the last five minutes, reporting the original instead.
+     */
+    List<Sent> send(QueueKey key, List<NewMessage> messages, Instant now);
+
+    /** One sent message: its id and FIFO sequence number (those of the original for a deduplicated send). */
+    record Sent(String messageId, String sequenceNumber, boolean duplicate) {
+    }
 
     /**
-     * Takes up to {@code max} visible messages, makes each invisible until {@code now + visibilityTimeout} and
+     * Takes up to {@code max} receivable messages, makes each invisible until {@code now + visibilityTimeout} and
      * counts the receive. Expired messages (older than the queue's retention period) are dropped, never returned.
+     * FIFO queues return messages in group order and never from a group that has a message in flight.
+     * With a redrive rule, a message whose receive would exceed {@code maxReceiveCount} moves to the dead-letter
+     * queue instead of being returned.
      */
-    List<Delivery> receive(QueueKey key, int max, Duration visibilityTimeout, Instant now);
+    List<Delivery> receive(QueueKey key, int max, Duration visibilityTimeout, Instant now, Redrive redrive);
 
-    /** Deletes the message if {@code receiveCount} names its latest receive. */
-    DeleteOutcome delete(QueueKey key, long sequence, int receiveCount);
+    /**
+     * A source queue's redrive policy, resolved.
+     *
+     * @param sourceArn the ARN recorded on moved messages as {@code DeadLetterQueueSourceArn}
+     */
+    record Redrive(int maxReceiveCount, QueueKey deadLetterQueue, String sourceArn) {
+    }
+
+    /**
+     * Deletes the message if {@code receiveCount} names its latest receive. On FIFO queues a receipt whose
+     * visibility timeout has passed is expired and deletes nothing.
+     */
+    DeleteOutcome delete(QueueKey key, long sequence, int receiveCount, Instant now);
 
     enum DeleteOutcome {
         DELETED,
         /** The message was received again since; it stays. */
         STALE_RECEIPT,
+        /** FIFO: the receipt's visibility timeout passed; the message stays. */
+        EXPIRED,
         /** No such message (deleted, purged or expired). */
         NOT_FOUND
     }

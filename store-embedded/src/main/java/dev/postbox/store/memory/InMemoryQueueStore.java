@@ -57,18 +57,33 @@ public final class InMemoryQueueStore implements QueueStore {
     }
 
     @Override
-    public void send(QueueKey key, List<NewMessage> messages) {
-        require(key).send(messages);
+    public List<Sent> send(QueueKey key, List<NewMessage> messages, Instant now) {
+        return require(key).send(messages, now);
+    }
+
+    /**
+     * Messages to dead-letter leave the source under its lock and enter the DLQ under the DLQ's lock afterwards,
+     * so no thread ever holds two queue locks. If the DLQ vanished in between, they go back to the source.
+     */
+    @Override
+    public List<Delivery> receive(QueueKey key, int max, Duration visibilityTimeout, Instant now, Redrive redrive) {
+        MemoryQueue source = require(key);
+        MemoryQueue deadLetter = redrive == null ? null : queues.get(redrive.deadLetterQueue());
+        MemoryQueue.Received received = source.receive(max, visibilityTimeout, now,
+                deadLetter == null ? 0 : redrive.maxReceiveCount());
+        if (!received.toDeadLetter().isEmpty()) {
+            if (queues.get(redrive.deadLetterQueue()) == deadLetter) {
+                deadLetter.accept(received.toDeadLetter(), redrive.sourceArn(), now);
+            } else {
+                source.accept(received.toDeadLetter(), null, now);
+            }
+        }
+        return received.deliveries();
     }
 
     @Override
-    public List<Delivery> receive(QueueKey key, int max, Duration visibilityTimeout, Instant now) {
-        return require(key).receive(max, visibilityTimeout, now);
-    }
-
-    @Override
-    public DeleteOutcome delete(QueueKey key, long sequence, int receiveCount) {
-        return require(key).delete(sequence, receiveCount);
+    public DeleteOutcome delete(QueueKey key, long sequence, int receiveCount, Instant now) {
+        return require(key).delete(sequence, receiveCount, now);
     }
 
     @Override

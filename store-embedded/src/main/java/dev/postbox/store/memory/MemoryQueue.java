@@ -1,69 +1,76 @@
 package dev.postbox.store.memory;
 
+import dev.postbox.core.Limits;
 import dev.postbox.core.QueueAttributes;
 import dev.postbox.core.store.Delivery;
-import dev.postbox.core.store.MessageData;
 import dev.postbox.core.store.NewMessage;
 import dev.postbox.core.store.QueueCounts;
 import dev.postbox.core.store.QueueRecord;
 import dev.postbox.core.store.QueueStore.DeleteOutcome;
+import dev.postbox.core.store.QueueStore.Sent;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.TreeMap;
+import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.locks.Condition;
-import java.util.function.UnaryOperator;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.UnaryOperator;
+
+import static dev.postbox.store.memory.StoredMessage.State.DELAYED;
+import static dev.postbox.store.memory.StoredMessage.State.IN_FLIGHT;
+import static dev.postbox.store.memory.StoredMessage.State.VISIBLE;
 
 /**
- * One standard queue's messages, owned behind one lock.
+ * One queue's messages, owned behind one lock.
  *
- * <p>Design: every message is in {@link #bySequence} and in exactly one of {@link #ready} (visible now) or
- * {@link #pending} (delayed or in flight, ordered by the instant it becomes visible). No timer exists per message:
- * each operation first drops expired messages ({@link #sweepExpired}) and moves due ones from pending to ready
- * ({@link #promoteDue}). Sequence numbers grow with send time, so the oldest message is always the first entry of
- * {@code bySequence} and retention is checked by peeking at it.
+ * <p>Design: every message is in {@link #bySequence} and {@link #byAge}, and is VISIBLE (indexed by the queue's
+ * {@link VisibleOrder}) or DELAYED or IN_FLIGHT (both in {@link #pending}, ordered by the instant it becomes
+ * visible). No timer exists per message: each operation first drops messages past retention from the old end of
+ * {@code byAge} ({@link #sweepExpired}) and makes due pending messages visible ({@link #promoteDue}).
  *
- * <p>Invariant: {@code bySequence.size() == ready.size() + pending.size()}, and
+ * <p>Invariants: {@code bySequence.size() == byAge.size() == visible + pending.size()} and
  * {@code pending.size() == inFlight + delayed}.
  */
 final class MemoryQueue {
-    private enum State { READY, DELAYED, IN_FLIGHT }
+    private static final Comparator<StoredMessage> BY_VISIBLE_AT = Comparator
+            .<StoredMessage, Instant>comparing(m -> m.visibleAt).thenComparingLong(m -> m.sequence);
+    private static final Comparator<StoredMessage> BY_AGE = Comparator
+            .<StoredMessage, Instant>comparing(m -> m.retainedFrom).thenComparingLong(m -> m.sequence);
 
-    private static final class Message {
-        final MessageData data;
-        final long sequence;
-        State state;
-        Instant visibleAt;
-        int receiveCount;
-        Instant firstReceivedAt;
-
-        Message(MessageData data, long sequence) {
-            this.data = data;
-            this.sequence = sequence;
-        }
+    /** What a receive hands back: deliveries, and messages removed for a move to the dead-letter queue. */
+    record Received(List<Delivery> deliveries, List<StoredMessage> toDeadLetter) {
     }
 
-    private static final Comparator<Message> BY_VISIBLE_AT =
-            Comparator.<Message, Instant>comparing(m -> m.visibleAt).thenComparingLong(m -> m.sequence);
+    private record Deduplicated(String messageId, String sequenceNumber, Instant expiresAt) {
+    }
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition receivable = lock.newCondition();
-    private final TreeMap<Long, Message> bySequence = new TreeMap<>();
-    private final TreeMap<Long, Message> ready = new TreeMap<>();
-    private final TreeSet<Message> pending = new TreeSet<>(BY_VISIBLE_AT);
+    private final Map<Long, StoredMessage> bySequence = new HashMap<>();
+    private final TreeSet<StoredMessage> byAge = new TreeSet<>(BY_AGE);
+    private final TreeSet<StoredMessage> pending = new TreeSet<>(BY_VISIBLE_AT);
+    private final VisibleOrder order;
+    /** FIFO deduplication window, oldest first. */
+    private final LinkedHashMap<String, Deduplicated> deduplication = new LinkedHashMap<>();
+    private long visible;
     private long inFlight;
     private long delayed;
     private long nextSequence = 1;
+    private long lastFifoSequence;
     private boolean closed;
     private volatile QueueRecord record;
     private Duration retention;
+    private boolean deduplicatePerGroup;
 
     MemoryQueue(QueueRecord record) {
+        this.order = record.fifo() ? new FifoOrder() : new FairOrder();
         setRecord(record);
     }
 
@@ -84,71 +91,151 @@ final class MemoryQueue {
     private void setRecord(QueueRecord newRecord) {
         this.record = newRecord;
         this.retention = Duration.ofSeconds(newRecord.intAttribute(QueueAttributes.MESSAGE_RETENTION_PERIOD));
+        this.deduplicatePerGroup = "messageGroup".equals(newRecord.attributes().get(QueueAttributes.DEDUPLICATION_SCOPE));
     }
 
-    void send(List<NewMessage> messages) {
+    List<Sent> send(List<NewMessage> messages, Instant now) {
         lock.lock();
         try {
-            int nowReady = 0;
+            List<Sent> sent = new ArrayList<>(messages.size());
+            int nowVisible = 0;
+            sweepDeduplication(now);
             for (NewMessage newMessage : messages) {
-                Message message = new Message(newMessage.data(), nextSequence++);
-                bySequence.put(message.sequence, message);
-                if (newMessage.visibleAt().isAfter(newMessage.data().sentAt())) {
-                    toPending(message, State.DELAYED, newMessage.visibleAt());
-                } else {
-                    toReady(message);
-                    nowReady++;
+                String dedupKey = null;
+                if (record.fifo() && newMessage.deduplicate()) {
+                    dedupKey = deduplicatePerGroup ? newMessage.data().groupId() + '\u0000'
+                            + newMessage.data().deduplicationId() : newMessage.data().deduplicationId();
+                    Deduplicated original = deduplication.get(dedupKey);
+                    if (original != null) {
+                        sent.add(new Sent(original.messageId(), original.sequenceNumber(), true));
+                        continue;
+                    }
                 }
+                String sequenceNumber = record.fifo() ? nextFifoSequenceNumber(now) : null;
+                StoredMessage message = new StoredMessage(newMessage.data(), nextSequence++, sequenceNumber,
+                        newMessage.retainedFrom(), 0, null);
+                insert(message, newMessage.visibleAt(), now);
+                if (message.state == VISIBLE) {
+                    nowVisible++;
+                }
+                if (dedupKey != null) {
+                    deduplication.put(dedupKey, new Deduplicated(message.data.messageId(), sequenceNumber,
+                            now.plus(Limits.DEDUPLICATION_INTERVAL)));
+                }
+                sent.add(new Sent(message.data.messageId(), sequenceNumber, false));
             }
-            for (int i = 0; i < nowReady; i++) {
-                receivable.signal();
-            }
+            signal(nowVisible);
+            return sent;
         } finally {
             lock.unlock();
         }
     }
 
-    List<Delivery> receive(int max, Duration visibilityTimeout, Instant now) {
+    /**
+     * Takes messages moved here by a dead-letter move (or returned to their source when the DLQ vanished); they keep
+     * their id, body, attributes, send time and receive history.
+     */
+    void accept(List<StoredMessage> moved, String sourceArn, Instant now) {
+        lock.lock();
+        try {
+            int nowVisible = 0;
+            for (StoredMessage original : moved) {
+                // FIFO queues reset the enqueue time on a move; standard queues keep the original (AWS).
+                Instant retainedFrom = record.fifo() ? now : original.retainedFrom;
+                StoredMessage message = new StoredMessage(sourceArn == null ? original.data
+                        : original.data.withDeadLetterQueueSourceArn(sourceArn),
+                        nextSequence++, record.fifo() ? nextFifoSequenceNumber(now) : null, retainedFrom,
+                        original.receiveCount, original.firstReceivedAt);
+                insert(message, now, now);
+                nowVisible++;
+            }
+            signal(nowVisible);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void insert(StoredMessage message, Instant visibleAt, Instant now) {
+        bySequence.put(message.sequence, message);
+        byAge.add(message);
+        order.added(message);
+        if (visibleAt.isAfter(now)) {
+            toPending(message, DELAYED, visibleAt);
+        } else {
+            makeVisible(message);
+        }
+    }
+
+    private String nextFifoSequenceNumber(Instant now) {
+        lastFifoSequence = Math.max(lastFifoSequence + 1, now.toEpochMilli() * 1_000_000L);
+        return "1" + String.format("%019d", lastFifoSequence);
+    }
+
+    Received receive(int max, Duration visibilityTimeout, Instant now, int maxReceiveCount) {
         lock.lock();
         try {
             sweepExpired(now);
             promoteDue(now);
-            List<Delivery> deliveries = new ArrayList<>(Math.min(max, ready.size()));
-            List<Message> stillVisible = new ArrayList<>();
-            while (deliveries.size() < max && !ready.isEmpty()) {
-                Message message = ready.pollFirstEntry().getValue();
-                message.receiveCount++;
-                if (message.firstReceivedAt == null) {
-                    message.firstReceivedAt = now;
+            List<Delivery> deliveries = new ArrayList<>(Math.min(max, 16));
+            List<StoredMessage> toDeadLetter = new ArrayList<>();
+            List<StoredMessage> releaseAfter = new ArrayList<>();
+            while (deliveries.size() < max) {
+                List<StoredMessage> taken = order.take(max - deliveries.size());
+                if (taken.isEmpty()) {
+                    break;
                 }
-                if (visibilityTimeout.isZero()) {
-                    stillVisible.add(message);
-                } else {
-                    message.state = null;
-                    toPending(message, State.IN_FLIGHT, now.plus(visibilityTimeout));
+                for (StoredMessage message : taken) {
+                    visible--;
+                    message.state = IN_FLIGHT;
+                    if (maxReceiveCount > 0 && message.receiveCount + 1 > maxReceiveCount) {
+                        order.settled(message);
+                        forget(message, IN_FLIGHT);
+                        toDeadLetter.add(message);
+                        continue;
+                    }
+                    message.receiveCount++;
+                    if (message.firstReceivedAt == null) {
+                        message.firstReceivedAt = now;
+                    }
+                    if (visibilityTimeout.isZero()) {
+                        releaseAfter.add(message); // visible again, but not to this same receive
+                    } else {
+                        message.state = null;
+                        toPending(message, IN_FLIGHT, now.plus(visibilityTimeout));
+                    }
+                    deliveries.add(new Delivery(message.data, message.sequence, message.receiveCount,
+                            message.firstReceivedAt, message.sequenceNumber));
                 }
-                deliveries.add(new Delivery(message.data, message.sequence, message.receiveCount,
-                        message.firstReceivedAt));
             }
-            stillVisible.forEach(this::toReady);
-            return deliveries;
+            for (StoredMessage message : releaseAfter) {
+                order.settled(message);
+                makeVisible(message);
+            }
+            return new Received(deliveries, toDeadLetter);
         } finally {
             lock.unlock();
         }
     }
 
-    DeleteOutcome delete(long sequence, int receiveCount) {
+    DeleteOutcome delete(long sequence, int receiveCount, Instant now) {
         lock.lock();
         try {
-            Message message = bySequence.get(sequence);
+            sweepExpired(now);
+            promoteDue(now);
+            StoredMessage message = bySequence.get(sequence);
             if (message == null) {
                 return DeleteOutcome.NOT_FOUND;
             }
             if (message.receiveCount != receiveCount) {
                 return DeleteOutcome.STALE_RECEIPT;
             }
-            detach(message);
-            bySequence.remove(sequence);
+            if (record.fifo() && message.state != IN_FLIGHT) {
+                return DeleteOutcome.EXPIRED;
+            }
+            remove(message);
+            if (record.fifo()) {
+                receivable.signalAll(); // the delete may have unlocked its group
+            }
             return DeleteOutcome.DELETED;
         } finally {
             lock.unlock();
@@ -159,16 +246,26 @@ final class MemoryQueue {
         lock.lock();
         try {
             sweepExpired(now);
-            Message message = bySequence.get(sequence);
+            promoteDue(now);
+            StoredMessage message = bySequence.get(sequence);
             if (message == null || message.receiveCount != receiveCount) {
                 return false;
             }
-            detach(message);
-            if (visibleAt.isAfter(now)) {
-                toPending(message, State.IN_FLIGHT, visibleAt);
-            } else {
-                toReady(message);
-                receivable.signal();
+            boolean hide = visibleAt.isAfter(now);
+            if (message.state == IN_FLIGHT) {
+                unpend(message);
+                if (hide) {
+                    toPending(message, IN_FLIGHT, visibleAt);
+                } else {
+                    order.settled(message);
+                    makeVisible(message);
+                    signal(1);
+                }
+            } else if (message.state == VISIBLE && hide) {
+                visible--;
+                message.state = null;
+                order.leftVisible(message);
+                toPending(message, IN_FLIGHT, visibleAt);
             }
             return true;
         } finally {
@@ -180,8 +277,10 @@ final class MemoryQueue {
         lock.lock();
         try {
             bySequence.clear();
-            ready.clear();
+            byAge.clear();
             pending.clear();
+            order.clear();
+            visible = 0;
             inFlight = 0;
             delayed = 0;
         } finally {
@@ -194,7 +293,7 @@ final class MemoryQueue {
         try {
             sweepExpired(now);
             promoteDue(now);
-            return new QueueCounts(ready.size(), inFlight, delayed);
+            return new QueueCounts(visible, inFlight, delayed);
         } finally {
             lock.unlock();
         }
@@ -204,7 +303,7 @@ final class MemoryQueue {
         lock.lock();
         try {
             promoteDue(now);
-            if (!ready.isEmpty() || closed) {
+            if (closed || order.hasReceivable()) {
                 return;
             }
             long waitNanos = maxWait.toNanos();
@@ -231,67 +330,107 @@ final class MemoryQueue {
         }
     }
 
-    /** Checks the invariant of the class comment (for tests). */
+    /** Checks the invariants of the class comment (for tests). */
     boolean invariantHolds() {
         lock.lock();
         try {
-            long pendingInFlight = pending.stream().filter(m -> m.state == State.IN_FLIGHT).count();
-            return bySequence.size() == ready.size() + pending.size() && pending.size() == inFlight + delayed
-                    && pendingInFlight == inFlight;
+            long pendingInFlight = pending.stream().filter(m -> m.state == IN_FLIGHT).count();
+            long visibleStates = bySequence.values().stream().filter(m -> m.state == VISIBLE).count();
+            boolean orderConsistent = order instanceof FifoOrder fifo ? fifo.consistent()
+                    : ((FairOrder) order).visibleCount() == visible;
+            return bySequence.size() == byAge.size() && bySequence.size() == visible + pending.size()
+                    && pending.size() == inFlight + delayed && pendingInFlight == inFlight
+                    && visibleStates == visible && orderConsistent;
         } finally {
             lock.unlock();
         }
     }
 
+    private void signal(int newlyVisible) {
+        if (newlyVisible == 0) {
+            return;
+        }
+        if (record.fifo()) {
+            receivable.signalAll(); // which waiter can use them depends on group locks
+        } else {
+            for (int i = 0; i < newlyVisible; i++) {
+                receivable.signal();
+            }
+        }
+    }
+
     private void sweepExpired(Instant now) {
         Instant oldestAllowed = now.minus(retention);
-        while (!bySequence.isEmpty()) {
-            Message oldest = bySequence.firstEntry().getValue();
-            if (oldest.data.sentAt().isAfter(oldestAllowed)) {
-                return;
-            }
-            detach(oldest);
-            bySequence.pollFirstEntry();
+        while (!byAge.isEmpty() && !byAge.first().retainedFrom.isAfter(oldestAllowed)) {
+            remove(byAge.first());
+        }
+    }
+
+    private void sweepDeduplication(Instant now) {
+        Iterator<Deduplicated> oldest = deduplication.values().iterator();
+        while (oldest.hasNext() && !oldest.next().expiresAt().isAfter(now)) {
+            oldest.remove();
         }
     }
 
     private void promoteDue(Instant now) {
         while (!pending.isEmpty() && !pending.first().visibleAt.isAfter(now)) {
-            Message message = pending.first();
-            detach(message);
-            toReady(message);
+            StoredMessage message = pending.first();
+            StoredMessage.State was = message.state;
+            unpend(message);
+            if (was == IN_FLIGHT) {
+                order.settled(message);
+            }
+            makeVisible(message);
         }
     }
 
-    private void toReady(Message message) {
-        message.state = State.READY;
+    private void makeVisible(StoredMessage message) {
+        message.state = VISIBLE;
         message.visibleAt = null;
-        ready.put(message.sequence, message);
+        visible++;
+        order.becameVisible(message);
     }
 
-    private void toPending(Message message, State state, Instant visibleAt) {
+    private void toPending(StoredMessage message, StoredMessage.State state, Instant visibleAt) {
         message.state = state;
         message.visibleAt = visibleAt;
         pending.add(message);
-        if (state == State.IN_FLIGHT) {
+        if (state == IN_FLIGHT) {
             inFlight++;
         } else {
             delayed++;
         }
     }
 
-    /** Removes the message from ready or pending (not from bySequence). */
-    private void detach(Message message) {
-        if (message.state == State.READY) {
-            ready.remove(message.sequence);
-        } else if (message.state != null) {
-            pending.remove(message);
-            if (message.state == State.IN_FLIGHT) {
-                inFlight--;
-            } else {
-                delayed--;
+    /** Takes a DELAYED or IN_FLIGHT message out of pending; its state stays as it was for the caller to read. */
+    private void unpend(StoredMessage message) {
+        pending.remove(message);
+        if (message.state == IN_FLIGHT) {
+            inFlight--;
+        } else {
+            delayed--;
+        }
+    }
+
+    /** Removes the message from the queue, whatever its state. */
+    private void remove(StoredMessage message) {
+        StoredMessage.State was = message.state;
+        if (was == VISIBLE) {
+            visible--;
+        } else {
+            unpend(message);
+            if (was == IN_FLIGHT) {
+                order.settled(message);
             }
         }
+        forget(message, was);
+    }
+
+    private void forget(StoredMessage message, StoredMessage.State lastState) {
+        bySequence.remove(message.sequence);
+        byAge.remove(message);
+        order.removed(message, lastState);
         message.state = null;
     }
 }

@@ -3,6 +3,9 @@ package dev.postbox.it;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -23,7 +26,17 @@ final class JsonSdkClient implements SqsClientUnderTest {
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDJSON", "secret")))
                 .checksumValidationEnabled(true)
                 .httpClient(UrlConnectionHttpClient.builder().socketTimeout(Duration.ofSeconds(40)).build())
-                .overrideConfiguration(c -> c.retryStrategy(b -> b.maxAttempts(1)))
+                .overrideConfiguration(c -> c.retryStrategy(b -> b.maxAttempts(1))
+                        .addExecutionInterceptor(new ExecutionInterceptor() {
+                            @Override
+                            public void beforeTransmission(Context.BeforeTransmission context,
+                                                           ExecutionAttributes attributes) {
+                                // Guard: this client exists to exercise the JSON protocol.
+                                if (context.httpRequest().firstMatchingHeader("X-Amz-Target").isEmpty()) {
+                                    throw new IllegalStateException("SDK v2 did not send a JSON-protocol request");
+                                }
+                            }
+                        }))
                 .build();
     }
 

@@ -2,6 +2,8 @@ package dev.postbox.it;
 
 import com.amazonaws.AmazonServiceException;
 import com.amazonaws.ClientConfiguration;
+import com.amazonaws.Request;
+import com.amazonaws.handlers.RequestHandler2;
 import com.amazonaws.auth.AWSStaticCredentialsProvider;
 import com.amazonaws.auth.BasicAWSCredentials;
 import com.amazonaws.client.builder.AwsClientBuilder;
@@ -29,6 +31,15 @@ final class QuerySdkClient implements SqsClientUnderTest {
                 .withEndpointConfiguration(new AwsClientBuilder.EndpointConfiguration(endpoint, "us-east-1"))
                 .withCredentials(new AWSStaticCredentialsProvider(new BasicAWSCredentials("AKIDQUERY", "secret")))
                 .withClientConfiguration(new ClientConfiguration().withMaxErrorRetry(0).withSocketTimeout(40_000))
+                .withRequestHandlers(new RequestHandler2() {
+                    @Override
+                    public void beforeRequest(Request<?> request) {
+                        // Guard: this client exists to exercise the query protocol.
+                        if (request.getHeaders().containsKey("X-Amz-Target") || !request.getParameters().containsKey("Action")) {
+                            throw new IllegalStateException("SDK v1 did not send a query-protocol request");
+                        }
+                    }
+                })
                 .build();
     }
 

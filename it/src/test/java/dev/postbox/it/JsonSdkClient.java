@@ -139,6 +139,36 @@ final class JsonSdkClient implements SqsClientUnderTest {
     }
 
     @Override
+    public void addPermission(AddPermissionRequest r) {
+        call(() -> sqs.addPermission(r));
+    }
+
+    @Override
+    public void removePermission(RemovePermissionRequest r) {
+        call(() -> sqs.removePermission(r));
+    }
+
+    @Override
+    public ListDeadLetterSourceQueuesResponse listDeadLetterSourceQueues(ListDeadLetterSourceQueuesRequest r) {
+        return call(() -> sqs.listDeadLetterSourceQueues(r));
+    }
+
+    @Override
+    public StartMessageMoveTaskResponse startMessageMoveTask(StartMessageMoveTaskRequest r) {
+        return call(() -> sqs.startMessageMoveTask(r));
+    }
+
+    @Override
+    public ListMessageMoveTasksResponse listMessageMoveTasks(ListMessageMoveTasksRequest r) {
+        return call(() -> sqs.listMessageMoveTasks(r));
+    }
+
+    @Override
+    public CancelMessageMoveTaskResponse cancelMessageMoveTask(CancelMessageMoveTaskRequest r) {
+        return call(() -> sqs.cancelMessageMoveTask(r));
+    }
+
+    @Override
     public void close() {
         sqs.close();
     }

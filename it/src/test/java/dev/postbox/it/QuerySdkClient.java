@@ -149,7 +149,7 @@ final class QuerySdkClient implements SqsClientUnderTest {
     public ReceiveMessageResponse receiveMessage(ReceiveMessageRequest r) {
         var request = new com.amazonaws.services.sqs.model.ReceiveMessageRequest(r.queueUrl())
                 .withMaxNumberOfMessages(r.maxNumberOfMessages()).withVisibilityTimeout(r.visibilityTimeout())
-                .withWaitTimeSeconds(r.waitTimeSeconds());
+                .withWaitTimeSeconds(r.waitTimeSeconds()).withReceiveRequestAttemptId(r.receiveRequestAttemptId());
         List<String> systemNames = new java.util.ArrayList<>(r.attributeNamesAsStrings());
         systemNames.addAll(r.messageSystemAttributeNamesAsStrings());
         if (!systemNames.isEmpty()) {
@@ -212,6 +212,55 @@ final class QuerySdkClient implements SqsClientUnderTest {
     @Override
     public ListQueueTagsResponse listQueueTags(ListQueueTagsRequest r) {
         return ListQueueTagsResponse.builder().tags(call(() -> sqs.listQueueTags(r.queueUrl())).getTags()).build();
+    }
+
+    @Override
+    public void addPermission(AddPermissionRequest r) {
+        call(() -> sqs.addPermission(r.queueUrl(), r.label(), r.awsAccountIds(), r.actions()));
+    }
+
+    @Override
+    public void removePermission(RemovePermissionRequest r) {
+        call(() -> sqs.removePermission(r.queueUrl(), r.label()));
+    }
+
+    @Override
+    public ListDeadLetterSourceQueuesResponse listDeadLetterSourceQueues(ListDeadLetterSourceQueuesRequest r) {
+        var result = call(() -> sqs.listDeadLetterSourceQueues(
+                new com.amazonaws.services.sqs.model.ListDeadLetterSourceQueuesRequest().withQueueUrl(r.queueUrl())
+                        .withMaxResults(r.maxResults()).withNextToken(r.nextToken())));
+        return ListDeadLetterSourceQueuesResponse.builder().queueUrls(result.getQueueUrls())
+                .nextToken(result.getNextToken()).build();
+    }
+
+    @Override
+    public StartMessageMoveTaskResponse startMessageMoveTask(StartMessageMoveTaskRequest r) {
+        var result = call(() -> sqs.startMessageMoveTask(new com.amazonaws.services.sqs.model.StartMessageMoveTaskRequest()
+                .withSourceArn(r.sourceArn()).withDestinationArn(r.destinationArn())
+                .withMaxNumberOfMessagesPerSecond(r.maxNumberOfMessagesPerSecond())));
+        return StartMessageMoveTaskResponse.builder().taskHandle(result.getTaskHandle()).build();
+    }
+
+    @Override
+    public ListMessageMoveTasksResponse listMessageMoveTasks(ListMessageMoveTasksRequest r) {
+        var result = call(() -> sqs.listMessageMoveTasks(new com.amazonaws.services.sqs.model.ListMessageMoveTasksRequest()
+                .withSourceArn(r.sourceArn()).withMaxResults(r.maxResults())));
+        return ListMessageMoveTasksResponse.builder().results(result.getResults().stream().map(e ->
+                ListMessageMoveTasksResultEntry.builder().taskHandle(e.getTaskHandle()).status(e.getStatus())
+                        .sourceArn(e.getSourceArn()).destinationArn(e.getDestinationArn())
+                        .maxNumberOfMessagesPerSecond(e.getMaxNumberOfMessagesPerSecond())
+                        .approximateNumberOfMessagesMoved(e.getApproximateNumberOfMessagesMoved())
+                        .approximateNumberOfMessagesToMove(e.getApproximateNumberOfMessagesToMove())
+                        .failureReason(e.getFailureReason()).startedTimestamp(e.getStartedTimestamp()).build())
+                .toList()).build();
+    }
+
+    @Override
+    public CancelMessageMoveTaskResponse cancelMessageMoveTask(CancelMessageMoveTaskRequest r) {
+        var result = call(() -> sqs.cancelMessageMoveTask(
+                new com.amazonaws.services.sqs.model.CancelMessageMoveTaskRequest().withTaskHandle(r.taskHandle())));
+        return CancelMessageMoveTaskResponse.builder()
+                .approximateNumberOfMessagesMoved(result.getApproximateNumberOfMessagesMoved()).build();
     }
 
     @Override

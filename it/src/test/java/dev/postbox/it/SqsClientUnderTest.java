@@ -44,6 +44,18 @@ interface SqsClientUnderTest extends AutoCloseable {
 
     ListQueueTagsResponse listQueueTags(ListQueueTagsRequest r);
 
+    void addPermission(AddPermissionRequest r);
+
+    void removePermission(RemovePermissionRequest r);
+
+    ListDeadLetterSourceQueuesResponse listDeadLetterSourceQueues(ListDeadLetterSourceQueuesRequest r);
+
+    StartMessageMoveTaskResponse startMessageMoveTask(StartMessageMoveTaskRequest r);
+
+    ListMessageMoveTasksResponse listMessageMoveTasks(ListMessageMoveTasksRequest r);
+
+    CancelMessageMoveTaskResponse cancelMessageMoveTask(CancelMessageMoveTaskRequest r);
+
     @Override
     void close();
 

@@ -1,7 +1,7 @@
 package dev.postbox.it;
 
-/** The spec through AWS SDK for Java v1 (query protocol, XML responses). */
-class QueryProtocolIT extends SqsSpec {
+/** {@link RedriveSpec} through AWS SDK for Java v1 1.12.583 (query protocol, XML responses). */
+class RedriveQueryIT extends RedriveSpec {
     @Override
     SqsClientUnderTest newClient(String endpoint) {
         return new QuerySdkClient(endpoint);

@@ -1,7 +1,7 @@
 package dev.postbox.it;
 
-/** The spec through AWS SDK for Java v2 (AWS JSON 1.0). */
-class JsonProtocolIT extends SqsSpec {
+/** {@link FifoQueueSpec} through AWS SDK for Java v2 (AWS JSON 1.0). */
+class FifoQueueJsonIT extends FifoQueueSpec {
     @Override
     SqsClientUnderTest newClient(String endpoint) {
         return new JsonSdkClient(endpoint);

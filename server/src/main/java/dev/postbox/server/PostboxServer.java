@@ -16,7 +16,6 @@ import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.HashMap;
@@ -46,9 +45,7 @@ public final class PostboxServer implements AutoCloseable {
         this.store = switch (config.storage()) {
             case MEMORY -> new InMemoryQueueStore();
         };
-        byte[] secret = new byte[32];
-        new SecureRandom().nextBytes(secret);
-        this.service = new QueueService(store, clock, new ReceiptHandles(secret),
+        this.service = new QueueService(store, clock, new ReceiptHandles(store.receiptHandleSecret()),
                 new QueueService.Settings(config.accountId(), config.queueReuseDelay(), config.purgeInterval()));
         this.dispatcher = new RequestDispatcher(service, new RequestDispatcher.Settings(config.region(),
                 config.accountId(), config.publicBaseUrl()));

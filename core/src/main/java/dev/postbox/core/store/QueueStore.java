@@ -95,6 +95,12 @@ public interface QueueStore extends AutoCloseable {
      */
     void awaitReceivable(QueueKey key, Duration maxWait, Instant now) throws InterruptedException;
 
+    /**
+     * The key that authenticates receipt handles. A durable store keeps it with the data, so that handles issued
+     * before a restart stay valid after it.
+     */
+    byte[] receiptHandleSecret();
+
     /** Wakes every waiting receiver (server shutdown). */
     void wakeAllWaiters();
 

@@ -30,7 +30,7 @@ final class FairOrder implements VisibleOrder {
     private final ArrayDeque<Tenant> rotation = new ArrayDeque<>();
 
     private static String tenantOf(StoredMessage message) {
-        return message.data.groupId() == null ? NO_GROUP : message.data.groupId();
+        return message.groupId == null ? NO_GROUP : message.groupId;
     }
 
     @Override

@@ -33,31 +33,31 @@ final class FifoOrder implements VisibleOrder {
 
     @Override
     public void added(StoredMessage message) {
-        groups.computeIfAbsent(message.data.groupId(), Group::new).messages.add(message);
+        groups.computeIfAbsent(message.groupId, Group::new).messages.add(message);
     }
 
     @Override
     public void becameVisible(StoredMessage message) {
-        refresh(groups.get(message.data.groupId()));
+        refresh(groups.get(message.groupId));
     }
 
     @Override
     public void leftVisible(StoredMessage message) {
-        Group group = groups.get(message.data.groupId());
+        Group group = groups.get(message.groupId);
         group.inFlight++;
         refresh(group);
     }
 
     @Override
     public void settled(StoredMessage message) {
-        Group group = groups.get(message.data.groupId());
+        Group group = groups.get(message.groupId);
         group.inFlight--;
         refresh(group);
     }
 
     @Override
     public void removed(StoredMessage message, StoredMessage.State lastState) {
-        Group group = groups.get(message.data.groupId());
+        Group group = groups.get(message.groupId);
         group.messages.remove(message);
         if (group.messages.isEmpty()) {
             unlist(group);

@@ -19,10 +19,20 @@ import java.util.function.UnaryOperator;
 /** Ephemeral storage: every queue lives on the heap, one {@link MemoryQueue} (and one lock) per queue. */
 public final class InMemoryQueueStore implements QueueStore {
     private final ConcurrentHashMap<QueueKey, MemoryQueue> queues = new ConcurrentHashMap<>();
+    private final byte[] secret = new byte[32];
+
+    public InMemoryQueueStore() {
+        new java.security.SecureRandom().nextBytes(secret);
+    }
+
+    @Override
+    public byte[] receiptHandleSecret() {
+        return secret.clone();
+    }
 
     @Override
     public CreateOutcome createQueue(QueueRecord proposed) {
-        MemoryQueue created = new MemoryQueue(proposed);
+        MemoryQueue created = new MemoryQueue(proposed, true);
         MemoryQueue existing = queues.putIfAbsent(proposed.key(), created);
         return existing == null ? new CreateOutcome(proposed, true) : new CreateOutcome(existing.record(), false);
     }

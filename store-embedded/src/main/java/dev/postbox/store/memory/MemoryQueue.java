@@ -3,6 +3,7 @@ package dev.postbox.store.memory;
 import dev.postbox.core.Limits;
 import dev.postbox.core.QueueAttributes;
 import dev.postbox.core.store.Delivery;
+import dev.postbox.core.store.MessageData;
 import dev.postbox.core.store.NewMessage;
 import dev.postbox.core.store.QueueCounts;
 import dev.postbox.core.store.QueueRecord;
@@ -57,6 +58,7 @@ final class MemoryQueue {
     private final TreeSet<StoredMessage> byAge = new TreeSet<>(BY_AGE);
     private final TreeSet<StoredMessage> pending = new TreeSet<>(BY_VISIBLE_AT);
     private final VisibleOrder order;
+    private final boolean keepPayloads;
     /** FIFO deduplication window, oldest first. */
     private final LinkedHashMap<String, Deduplicated> deduplication = new LinkedHashMap<>();
     private long visible;
@@ -69,8 +71,13 @@ final class MemoryQueue {
     private Duration retention;
     private boolean deduplicatePerGroup;
 
-    MemoryQueue(QueueRecord record) {
+    /**
+     * @param keepPayloads whether message payloads stay on the heap; the durable store keeps them on disk and
+     *                     loads them for deliveries
+     */
+    MemoryQueue(QueueRecord record, boolean keepPayloads) {
         this.order = record.fifo() ? new FifoOrder() : new FairOrder();
+        this.keepPayloads = keepPayloads;
         setRecord(record);
     }
 
@@ -94,17 +101,49 @@ final class MemoryQueue {
         this.deduplicatePerGroup = "messageGroup".equals(newRecord.attributes().get(QueueAttributes.DEDUPLICATION_SCOPE));
     }
 
+    /**
+     * A message entering the queue: sent by a client, or moved here (dead-letter move) with its receive history.
+     */
+    record Incoming(MessageData data, Instant visibleAt, Instant retainedFrom, boolean deduplicate, int receiveCount,
+                    Instant firstReceivedAt) {
+        static Incoming sent(NewMessage message) {
+            return new Incoming(message.data(), message.visibleAt(), message.retainedFrom(), message.deduplicate(),
+                    0, null);
+        }
+    }
+
+    /**
+     * Messages accepted but not yet published: they have sequence (and FIFO sequence) numbers and hold their
+     * deduplication ids, but no receive can see them until {@link #publish}; {@link #discard} forgets them.
+     */
+    record Staged(List<Sent> sent, List<StoredMessage> messages, List<Instant> visibleAts, List<String> dedupKeys) {
+    }
+
+    /** Sends and publishes at once (the in-memory store has nothing to wait for). */
     List<Sent> send(List<NewMessage> messages, Instant now) {
         lock.lock();
         try {
-            List<Sent> sent = new ArrayList<>(messages.size());
-            int nowVisible = 0;
+            Staged staged = stage(messages.stream().map(Incoming::sent).toList(), now);
+            publish(staged, now);
+            return staged.sent();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Stages messages; the caller makes them durable, then publishes (or discards) them in staging order. */
+    Staged stage(List<Incoming> incoming, Instant now) {
+        lock.lock();
+        try {
+            List<Sent> sent = new ArrayList<>(incoming.size());
+            List<StoredMessage> staged = new ArrayList<>(incoming.size());
+            List<Instant> visibleAts = new ArrayList<>(incoming.size());
+            List<String> dedupKeys = new ArrayList<>();
             sweepDeduplication(now);
-            for (NewMessage newMessage : messages) {
+            for (Incoming in : incoming) {
                 String dedupKey = null;
-                if (record.fifo() && newMessage.deduplicate()) {
-                    dedupKey = deduplicatePerGroup ? newMessage.data().groupId() + '\u0000'
-                            + newMessage.data().deduplicationId() : newMessage.data().deduplicationId();
+                if (record.fifo() && in.deduplicate()) {
+                    dedupKey = deduplicationKey(in.data().groupId(), in.data().deduplicationId());
                     Deduplicated original = deduplication.get(dedupKey);
                     if (original != null) {
                         sent.add(new Sent(original.messageId(), original.sequenceNumber(), true));
@@ -112,20 +151,54 @@ final class MemoryQueue {
                     }
                 }
                 String sequenceNumber = record.fifo() ? nextFifoSequenceNumber(now) : null;
-                StoredMessage message = new StoredMessage(newMessage.data(), nextSequence++, sequenceNumber,
-                        newMessage.retainedFrom(), 0, null);
-                insert(message, newMessage.visibleAt(), now);
+                StoredMessage message = new StoredMessage(in.data(), nextSequence++, sequenceNumber,
+                        in.retainedFrom(), in.receiveCount(), in.firstReceivedAt());
+                staged.add(message);
+                visibleAts.add(in.visibleAt());
+                if (dedupKey != null) {
+                    deduplication.put(dedupKey, new Deduplicated(message.messageId, sequenceNumber,
+                            now.plus(Limits.DEDUPLICATION_INTERVAL)));
+                    dedupKeys.add(dedupKey);
+                }
+                sent.add(new Sent(message.messageId, sequenceNumber, false));
+            }
+            return new Staged(sent, staged, visibleAts, dedupKeys);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    String deduplicationKey(String groupId, String deduplicationId) {
+        return deduplicatePerGroup ? groupId + '\u0000' + deduplicationId : deduplicationId;
+    }
+
+    void publish(Staged staged, Instant now) {
+        lock.lock();
+        try {
+            if (closed) {
+                return; // the queue was deleted meanwhile
+            }
+            int nowVisible = 0;
+            for (int i = 0; i < staged.messages().size(); i++) {
+                StoredMessage message = staged.messages().get(i);
+                insert(message, staged.visibleAts().get(i), now);
+                if (!keepPayloads) {
+                    message.data = null;
+                }
                 if (message.state == VISIBLE) {
                     nowVisible++;
                 }
-                if (dedupKey != null) {
-                    deduplication.put(dedupKey, new Deduplicated(message.data.messageId(), sequenceNumber,
-                            now.plus(Limits.DEDUPLICATION_INTERVAL)));
-                }
-                sent.add(new Sent(message.data.messageId(), sequenceNumber, false));
             }
             signal(nowVisible);
-            return sent;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void discard(Staged staged) {
+        lock.lock();
+        try {
+            staged.dedupKeys().forEach(deduplication::remove);
         } finally {
             lock.unlock();
         }
@@ -133,23 +206,49 @@ final class MemoryQueue {
 
     /**
      * Takes messages moved here by a dead-letter move (or returned to their source when the DLQ vanished); they keep
-     * their id, body, attributes, send time and receive history.
+     * their id, body, attributes, send time and receive history. Their payloads must be loaded.
      */
     void accept(List<StoredMessage> moved, String sourceArn, Instant now) {
+        publish(stage(movedIn(moved, sourceArn, now), now), now);
+    }
+
+    /** How moved messages enter this queue: FIFO queues reset the enqueue time, standard queues keep it (AWS). */
+    List<Incoming> movedIn(List<StoredMessage> moved, String sourceArn, Instant now) {
+        List<Incoming> incoming = new ArrayList<>(moved.size());
+        for (StoredMessage original : moved) {
+            MessageData data = sourceArn == null ? original.data : original.data.withDeadLetterQueueSourceArn(sourceArn);
+            incoming.add(new Incoming(data, now, record.fifo() ? now : original.retainedFrom, false,
+                    original.receiveCount, original.firstReceivedAt));
+        }
+        return incoming;
+    }
+
+    /** Recovery: puts a message read from disk back in its state. */
+    void restore(StoredMessage message, Instant visibleAt, Instant now) {
         lock.lock();
         try {
-            int nowVisible = 0;
-            for (StoredMessage original : moved) {
-                // FIFO queues reset the enqueue time on a move; standard queues keep the original (AWS).
-                Instant retainedFrom = record.fifo() ? now : original.retainedFrom;
-                StoredMessage message = new StoredMessage(sourceArn == null ? original.data
-                        : original.data.withDeadLetterQueueSourceArn(sourceArn),
-                        nextSequence++, record.fifo() ? nextFifoSequenceNumber(now) : null, retainedFrom,
-                        original.receiveCount, original.firstReceivedAt);
-                insert(message, now, now);
-                nowVisible++;
+            nextSequence = Math.max(nextSequence, message.sequence + 1);
+            if (message.sequenceNumber != null) {
+                lastFifoSequence = Math.max(lastFifoSequence, Long.parseLong(message.sequenceNumber.substring(1)));
             }
-            signal(nowVisible);
+            bySequence.put(message.sequence, message);
+            byAge.add(message);
+            order.added(message);
+            if (visibleAt != null && visibleAt.isAfter(now)) {
+                toPending(message, message.receiveCount > 0 ? IN_FLIGHT : DELAYED, visibleAt);
+            } else {
+                makeVisible(message);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Recovery: a deduplication id still inside its window. */
+    void restoreDeduplication(String key, String messageId, String sequenceNumber, Instant expiresAt) {
+        lock.lock();
+        try {
+            deduplication.put(key, new Deduplicated(messageId, sequenceNumber, expiresAt));
         } finally {
             lock.unlock();
         }
@@ -220,6 +319,20 @@ final class MemoryQueue {
     DeleteOutcome delete(long sequence, int receiveCount, Instant now) {
         lock.lock();
         try {
+            DeleteOutcome outcome = checkDelete(sequence, receiveCount, now);
+            if (outcome == DeleteOutcome.DELETED) {
+                removeIfPresent(sequence);
+            }
+            return outcome;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** What a delete with this receipt would do, without doing it (the durable store deletes on disk first). */
+    DeleteOutcome checkDelete(long sequence, int receiveCount, Instant now) {
+        lock.lock();
+        try {
             sweepExpired(now);
             promoteDue(now);
             StoredMessage message = bySequence.get(sequence);
@@ -232,11 +345,43 @@ final class MemoryQueue {
             if (record.fifo() && message.state != IN_FLIGHT) {
                 return DeleteOutcome.EXPIRED;
             }
-            remove(message);
-            if (record.fifo()) {
-                receivable.signalAll(); // the delete may have unlocked its group
-            }
             return DeleteOutcome.DELETED;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Removes the message whatever its state (a no-op when it is already gone). */
+    void removeIfPresent(long sequence) {
+        lock.lock();
+        try {
+            StoredMessage message = bySequence.get(sequence);
+            if (message != null) {
+                remove(message);
+                if (record.fifo()) {
+                    receivable.signalAll(); // the delete may have unlocked its group
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The highest sequence handed out so far (0 when none): a purge removes up to here. */
+    long lastSequence() {
+        lock.lock();
+        try {
+            return nextSequence - 1;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Current state of a message for the durable store's best-effort bookkeeping, or null when gone. */
+    StoredMessage peek(long sequence) {
+        lock.lock();
+        try {
+            return bySequence.get(sequence);
         } finally {
             lock.unlock();
         }
@@ -274,15 +419,25 @@ final class MemoryQueue {
     }
 
     void purge() {
+        purgeUpTo(Long.MAX_VALUE);
+    }
+
+    /** Removes every message up to the given sequence (messages sent after the purge began stay). */
+    void purgeUpTo(long lastSequence) {
         lock.lock();
         try {
-            bySequence.clear();
-            byAge.clear();
-            pending.clear();
-            order.clear();
-            visible = 0;
-            inFlight = 0;
-            delayed = 0;
+            if (lastSequence == Long.MAX_VALUE) {
+                bySequence.clear();
+                byAge.clear();
+                pending.clear();
+                order.clear();
+                visible = 0;
+                inFlight = 0;
+                delayed = 0;
+                return;
+            }
+            List<StoredMessage> doomed = bySequence.values().stream().filter(m -> m.sequence <= lastSequence).toList();
+            doomed.forEach(this::remove);
         } finally {
             lock.unlock();
         }

@@ -8,11 +8,14 @@ import java.time.Instant;
 final class StoredMessage {
     enum State { VISIBLE, DELAYED, IN_FLIGHT }
 
-    final MessageData data;
     final long sequence;
+    final String messageId;
+    final String groupId;
     final String sequenceNumber;
     final Instant retainedFrom;
-    /** Null only while the message is being moved between structures or after it left the queue. */
+    /** The payload, or null when it lives on disk only (durable store). */
+    MessageData data;
+    /** Null while the message is being moved between structures, while staged, and after it left the queue. */
     State state;
     /** When a DELAYED or IN_FLIGHT message becomes visible; null while VISIBLE. */
     Instant visibleAt;
@@ -23,6 +26,20 @@ final class StoredMessage {
                   Instant firstReceivedAt) {
         this.data = data;
         this.sequence = sequence;
+        this.messageId = data.messageId();
+        this.groupId = data.groupId();
+        this.sequenceNumber = sequenceNumber;
+        this.retainedFrom = retainedFrom;
+        this.receiveCount = receiveCount;
+        this.firstReceivedAt = firstReceivedAt;
+    }
+
+    /** Rebuilt from disk at recovery: no payload in memory. */
+    StoredMessage(long sequence, String messageId, String groupId, String sequenceNumber, Instant retainedFrom,
+                  int receiveCount, Instant firstReceivedAt) {
+        this.sequence = sequence;
+        this.messageId = messageId;
+        this.groupId = groupId;
         this.sequenceNumber = sequenceNumber;
         this.retainedFrom = retainedFrom;
         this.receiveCount = receiveCount;

@@ -2,7 +2,7 @@ package dev.postbox.protocol;
 
 import dev.postbox.core.QueueService;
 import dev.postbox.core.ReceiptHandles;
-import dev.postbox.store.memory.InMemoryQueueStore;
+import dev.postbox.store.embedded.InMemoryQueueStore;
 import dev.postbox.testkit.ManualClock;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -6,7 +6,7 @@ import dev.postbox.core.ReceiptHandles;
 import dev.postbox.core.store.QueueStore;
 import dev.postbox.protocol.HttpExchange;
 import dev.postbox.protocol.RequestDispatcher;
-import dev.postbox.store.memory.InMemoryQueueStore;
+import dev.postbox.store.embedded.InMemoryQueueStore;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;

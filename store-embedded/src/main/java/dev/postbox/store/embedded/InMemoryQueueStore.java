@@ -1,4 +1,4 @@
-package dev.postbox.store.memory;
+package dev.postbox.store.embedded;
 
 import dev.postbox.core.SqsException;
 import dev.postbox.core.store.Delivery;

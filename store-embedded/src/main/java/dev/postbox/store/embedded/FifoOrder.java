@@ -1,4 +1,4 @@
-package dev.postbox.store.memory;
+package dev.postbox.store.embedded;
 
 import java.util.ArrayList;
 import java.util.HashMap;

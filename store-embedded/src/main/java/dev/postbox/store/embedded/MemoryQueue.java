@@ -1,4 +1,4 @@
-package dev.postbox.store.memory;
+package dev.postbox.store.embedded;
 
 import dev.postbox.core.Limits;
 import dev.postbox.core.QueueAttributes;
@@ -24,9 +24,9 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
 
-import static dev.postbox.store.memory.StoredMessage.State.DELAYED;
-import static dev.postbox.store.memory.StoredMessage.State.IN_FLIGHT;
-import static dev.postbox.store.memory.StoredMessage.State.VISIBLE;
+import static dev.postbox.store.embedded.StoredMessage.State.DELAYED;
+import static dev.postbox.store.embedded.StoredMessage.State.IN_FLIGHT;
+import static dev.postbox.store.embedded.StoredMessage.State.VISIBLE;
 
 /**
  * One queue's messages, owned behind one lock.

@@ -27,6 +27,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -37,6 +38,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 public abstract class QueueStoreContract {
     protected static final Duration THIRTY_SECONDS = Duration.ofSeconds(30);
+    /** Incarnations are unique per queue (stores key their data by it). */
+    private static final AtomicLong INCARNATIONS = new AtomicLong(System.nanoTime());
     protected final ManualClock clock = new ManualClock();
     protected final QueueKey key = new QueueKey("000000000000", "contract");
     protected QueueStore store;
@@ -62,7 +65,8 @@ public abstract class QueueStoreContract {
     protected QueueRecord queue(QueueKey queueKey, Map<String, String> attributes) {
         Map<String, String> all = new java.util.HashMap<>(QueueAttributes.standardDefaults());
         all.putAll(attributes);
-        return new QueueRecord(queueKey, 42, false, all, Map.of(), clock.instant(), clock.instant());
+        return new QueueRecord(queueKey, INCARNATIONS.incrementAndGet(), false, all, Map.of(), clock.instant(),
+                clock.instant());
     }
 
     protected NewMessage message(String body, Duration delay) {
@@ -98,7 +102,8 @@ public abstract class QueueStoreContract {
         QueueKey fifoKey = new QueueKey("000000000000", name);
         Map<String, String> all = new java.util.HashMap<>(QueueAttributes.fifoDefaults());
         all.putAll(attributes);
-        store.createQueue(new QueueRecord(fifoKey, 43, true, all, Map.of(), clock.instant(), clock.instant()));
+        store.createQueue(new QueueRecord(fifoKey, INCARNATIONS.incrementAndGet(), true, all, Map.of(),
+                clock.instant(), clock.instant()));
         return fifoKey;
     }
 

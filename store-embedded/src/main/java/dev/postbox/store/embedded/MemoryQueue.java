@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 import static dev.postbox.store.embedded.StoredMessage.State.DELAYED;
@@ -59,6 +60,7 @@ final class MemoryQueue {
     private final TreeSet<StoredMessage> pending = new TreeSet<>(BY_VISIBLE_AT);
     private final VisibleOrder order;
     private final boolean keepPayloads;
+    private Consumer<StoredMessage> expiryListener = message -> { };
     /** FIFO deduplication window, oldest first. */
     private final LinkedHashMap<String, Deduplicated> deduplication = new LinkedHashMap<>();
     private long visible;
@@ -115,6 +117,7 @@ final class MemoryQueue {
     /**
      * Messages accepted but not yet published: they have sequence (and FIFO sequence) numbers and hold their
      * deduplication ids, but no receive can see them until {@link #publish}; {@link #discard} forgets them.
+     * {@code visibleAts} and {@code dedupKeys} (null where none) run parallel to {@code messages}.
      */
     record Staged(List<Sent> sent, List<StoredMessage> messages, List<Instant> visibleAts, List<String> dedupKeys) {
     }
@@ -133,39 +136,53 @@ final class MemoryQueue {
 
     /** Stages messages; the caller makes them durable, then publishes (or discards) them in staging order. */
     Staged stage(List<Incoming> incoming, Instant now) {
+        return stage(incoming, now, staged -> { });
+    }
+
+    /**
+     * Stages messages and, still under the queue's lock, hands them to {@code whileLocked} (which must not block), so
+     * that the durable store submits stagings of one queue in sequence order.
+     */
+    Staged stage(List<Incoming> incoming, Instant now, Consumer<Staged> whileLocked) {
         lock.lock();
         try {
-            List<Sent> sent = new ArrayList<>(incoming.size());
-            List<StoredMessage> staged = new ArrayList<>(incoming.size());
-            List<Instant> visibleAts = new ArrayList<>(incoming.size());
-            List<String> dedupKeys = new ArrayList<>();
-            sweepDeduplication(now);
-            for (Incoming in : incoming) {
-                String dedupKey = null;
-                if (record.fifo() && in.deduplicate()) {
-                    dedupKey = deduplicationKey(in.data().groupId(), in.data().deduplicationId());
-                    Deduplicated original = deduplication.get(dedupKey);
-                    if (original != null) {
-                        sent.add(new Sent(original.messageId(), original.sequenceNumber(), true));
-                        continue;
-                    }
-                }
-                String sequenceNumber = record.fifo() ? nextFifoSequenceNumber(now) : null;
-                StoredMessage message = new StoredMessage(in.data(), nextSequence++, sequenceNumber,
-                        in.retainedFrom(), in.receiveCount(), in.firstReceivedAt());
-                staged.add(message);
-                visibleAts.add(in.visibleAt());
-                if (dedupKey != null) {
-                    deduplication.put(dedupKey, new Deduplicated(message.messageId, sequenceNumber,
-                            now.plus(Limits.DEDUPLICATION_INTERVAL)));
-                    dedupKeys.add(dedupKey);
-                }
-                sent.add(new Sent(message.messageId, sequenceNumber, false));
-            }
-            return new Staged(sent, staged, visibleAts, dedupKeys);
+            Staged staged = stageLocked(incoming, now);
+            whileLocked.accept(staged);
+            return staged;
         } finally {
             lock.unlock();
         }
+    }
+
+    private Staged stageLocked(List<Incoming> incoming, Instant now) {
+        List<Sent> sent = new ArrayList<>(incoming.size());
+        List<StoredMessage> staged = new ArrayList<>(incoming.size());
+        List<Instant> visibleAts = new ArrayList<>(incoming.size());
+        List<String> dedupKeys = new ArrayList<>();
+        sweepDeduplication(now);
+        for (Incoming in : incoming) {
+            String dedupKey = null;
+            if (record.fifo() && in.deduplicate()) {
+                dedupKey = deduplicationKey(in.data().groupId(), in.data().deduplicationId());
+                Deduplicated original = deduplication.get(dedupKey);
+                if (original != null) {
+                    sent.add(new Sent(original.messageId(), original.sequenceNumber(), true));
+                    continue;
+                }
+            }
+            String sequenceNumber = record.fifo() ? nextFifoSequenceNumber(now) : null;
+            StoredMessage message = new StoredMessage(in.data(), nextSequence++, sequenceNumber,
+                    in.retainedFrom(), in.receiveCount(), in.firstReceivedAt());
+            staged.add(message);
+            visibleAts.add(in.visibleAt());
+            dedupKeys.add(dedupKey);
+            if (dedupKey != null) {
+                deduplication.put(dedupKey, new Deduplicated(message.messageId, sequenceNumber,
+                        now.plus(Limits.DEDUPLICATION_INTERVAL)));
+            }
+            sent.add(new Sent(message.messageId, sequenceNumber, false));
+        }
+        return new Staged(sent, staged, visibleAts, dedupKeys);
     }
 
     String deduplicationKey(String groupId, String deduplicationId) {
@@ -198,7 +215,7 @@ final class MemoryQueue {
     void discard(Staged staged) {
         lock.lock();
         try {
-            staged.dedupKeys().forEach(deduplication::remove);
+            staged.dedupKeys().stream().filter(java.util.Objects::nonNull).forEach(deduplication::remove);
         } finally {
             lock.unlock();
         }
@@ -517,8 +534,15 @@ final class MemoryQueue {
     private void sweepExpired(Instant now) {
         Instant oldestAllowed = now.minus(retention);
         while (!byAge.isEmpty() && !byAge.first().retainedFrom.isAfter(oldestAllowed)) {
-            remove(byAge.first());
+            StoredMessage expired = byAge.first();
+            remove(expired);
+            expiryListener.accept(expired);
         }
+    }
+
+    /** Called under the lock for every message dropped by retention (must not block). */
+    void setExpiryListener(Consumer<StoredMessage> listener) {
+        this.expiryListener = listener;
     }
 
     private void sweepDeduplication(Instant now) {

@@ -1,0 +1,348 @@
+package dev.postbox.store.embedded;
+
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+
+/**
+ * The RocksDB database under the embedded store, and its group commit.
+ *
+ * <p>Design: request threads never write to RocksDB themselves. They {@link #submit} a {@link Batch} (with what to
+ * do in memory once it is on disk) and wait on the returned future. One committer thread takes every batch that is
+ * waiting, writes them as one {@code WriteBatch}, syncs once (fsync policy {@code always}), then runs the batches'
+ * in-memory effects in submission order and completes their futures. So one fsync covers every request that arrived
+ * while the previous one ran, and memory never shows what the disk does not have. Under policy {@code interval} the
+ * write is not synced; a timer syncs the write-ahead log every interval (the loss window on a machine crash).
+ *
+ * <p>Column families: {@code queues} (queue records), {@code messages} (payloads), {@code index} (what recovery
+ * needs per message), {@code dedup} (FIFO deduplication ids), {@code default} (format version, receipt secret).
+ */
+final class DurableLog implements AutoCloseable {
+    static final int FORMAT_VERSION = 1;
+    private static final byte[] FORMAT_KEY = "format-version".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] SECRET_KEY = "receipt-handle-secret".getBytes(StandardCharsets.UTF_8);
+    private static final int MAX_BATCHES_PER_COMMIT = 4096;
+
+    enum FsyncPolicy { ALWAYS, INTERVAL }
+
+    /** Test hook: runs before every write; throwing simulates a failing disk. */
+    interface WriteFault {
+        void beforeWrite() throws RocksDBException;
+    }
+
+    /** One atomic set of changes, and its effects on memory once durable (or once it failed). */
+    static final class Batch {
+        private final List<BiConsumer<WriteBatch, DurableLog>> changes = new ArrayList<>();
+        private final List<Runnable> onCommitted = new ArrayList<>();
+        private final List<Runnable> onFailed = new ArrayList<>();
+
+        Batch put(ColumnFamily family, byte[] key, byte[] value) {
+            changes.add((batch, log) -> uncheck(() -> batch.put(log.handle(family), key, value)));
+            return this;
+        }
+
+        Batch delete(ColumnFamily family, byte[] key) {
+            changes.add((batch, log) -> uncheck(() -> batch.delete(log.handle(family), key)));
+            return this;
+        }
+
+        Batch deleteRange(ColumnFamily family, byte[] from, byte[] toExclusive) {
+            changes.add((batch, log) -> uncheck(() -> batch.deleteRange(log.handle(family), from, toExclusive)));
+            return this;
+        }
+
+        Batch onCommitted(Runnable effect) {
+            onCommitted.add(effect);
+            return this;
+        }
+
+        Batch onFailed(Runnable effect) {
+            onFailed.add(effect);
+            return this;
+        }
+
+        boolean isEmpty() {
+            return changes.isEmpty() && onCommitted.isEmpty();
+        }
+    }
+
+    enum ColumnFamily { QUEUES, MESSAGES, INDEX, DEDUP }
+
+    private record Pending(Batch batch, CompletableFuture<Void> done) {
+    }
+
+    private final RocksDB db;
+    private final DBOptions dbOptions;
+    private final ColumnFamilyOptions familyOptions;
+    private final List<ColumnFamilyHandle> handles;
+    private final FsyncPolicy policy;
+    private final WriteOptions writeOptions;
+    private final BlockingQueue<Pending> pending = new LinkedBlockingQueue<>();
+    private final Thread committer;
+    private final Thread walSyncer;
+    private final byte[] secret;
+    private volatile WriteFault writeFault = () -> { };
+    private volatile boolean closed;
+
+    private DurableLog(RocksDB db, DBOptions dbOptions, ColumnFamilyOptions familyOptions,
+                       List<ColumnFamilyHandle> handles, FsyncPolicy policy, Duration syncInterval) {
+        this.db = db;
+        this.dbOptions = dbOptions;
+        this.familyOptions = familyOptions;
+        this.handles = handles;
+        this.policy = policy;
+        this.writeOptions = new WriteOptions().setSync(policy == FsyncPolicy.ALWAYS);
+        this.secret = readOrCreateSecret();
+        this.committer = Thread.ofPlatform().name("postbox-committer").daemon().start(this::commitLoop);
+        this.walSyncer = policy == FsyncPolicy.INTERVAL
+                ? Thread.ofPlatform().name("postbox-wal-sync").daemon().start(() -> syncLoop(syncInterval)) : null;
+    }
+
+    static DurableLog open(Path directory, FsyncPolicy policy, Duration syncInterval) {
+        RocksDB.loadLibrary();
+        try {
+            Files.createDirectories(directory);
+        } catch (Exception e) {
+            throw new StorageException("cannot create data directory " + directory + ": " + e.getMessage(), e);
+        }
+        if (!Files.isReadable(directory) || !Files.isWritable(directory)) {
+            throw new StorageException("data directory " + directory + " is not readable and writable by this user");
+        }
+        DBOptions dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
+                .setMaxBackgroundJobs(2);
+        ColumnFamilyOptions familyOptions = new ColumnFamilyOptions().optimizeLevelStyleCompaction();
+        List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+        descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, familyOptions));
+        for (ColumnFamily family : ColumnFamily.values()) {
+            descriptors.add(new ColumnFamilyDescriptor(family.name().toLowerCase().getBytes(StandardCharsets.UTF_8),
+                    familyOptions));
+        }
+        List<ColumnFamilyHandle> handles = new ArrayList<>();
+        RocksDB db;
+        try {
+            db = RocksDB.open(dbOptions, directory.toString(), descriptors, handles);
+        } catch (RocksDBException e) {
+            String detail = String.valueOf(e.getMessage());
+            if (detail.contains("lock") || detail.contains("Resource temporarily unavailable")) {
+                throw new StorageException("data directory " + directory + " is in use by another Postbox process"
+                        + " (its LOCK file is held); stop that process or choose another --data-dir", e);
+            }
+            throw new StorageException("cannot open data directory " + directory + ": " + detail, e);
+        }
+        try {
+            byte[] version = db.get(handles.getFirst(), FORMAT_KEY);
+            if (version == null) {
+                db.put(handles.getFirst(), new WriteOptions().setSync(true), FORMAT_KEY,
+                        ByteBuffer.allocate(4).putInt(FORMAT_VERSION).array());
+            } else if (ByteBuffer.wrap(version).getInt() > FORMAT_VERSION) {
+                int found = ByteBuffer.wrap(version).getInt();
+                handles.forEach(ColumnFamilyHandle::close);
+                db.close();
+                throw new StorageException("data directory " + directory + " has format version " + found
+                        + ", written by a newer Postbox; this version reads format " + FORMAT_VERSION
+                        + " and will not touch it");
+            }
+        } catch (RocksDBException e) {
+            throw new StorageException("cannot read data directory " + directory + ": " + e.getMessage(), e);
+        }
+        return new DurableLog(db, dbOptions, familyOptions, handles, policy, syncInterval);
+    }
+
+    byte[] secret() {
+        return secret.clone();
+    }
+
+    private byte[] readOrCreateSecret() {
+        try {
+            byte[] existing = db.get(handles.getFirst(), SECRET_KEY);
+            if (existing != null) {
+                return existing;
+            }
+            byte[] created = new byte[32];
+            new SecureRandom().nextBytes(created);
+            db.put(handles.getFirst(), new WriteOptions().setSync(true), SECRET_KEY, created);
+            return created;
+        } catch (RocksDBException e) {
+            throw new StorageException("cannot read or write the receipt handle secret: " + e.getMessage(), e);
+        }
+    }
+
+    ColumnFamilyHandle handle(ColumnFamily family) {
+        return handles.get(family.ordinal() + 1);
+    }
+
+    /** Queues the batch for the next group commit; the future completes after its effects ran. */
+    CompletableFuture<Void> submit(Batch batch) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (closed) {
+            done.completeExceptionally(new IllegalStateException("the store is closed"));
+            return done;
+        }
+        pending.add(new Pending(batch, done));
+        return done;
+    }
+
+    void setWriteFault(WriteFault fault) {
+        this.writeFault = fault;
+    }
+
+    /** Runs until the log is closed and every submitted batch is committed. */
+    private void commitLoop() {
+        List<Pending> group = new ArrayList<>();
+        while (!(closed && pending.isEmpty())) {
+            try {
+                Pending first = pending.poll(50, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                group.add(first);
+            } catch (InterruptedException e) {
+                continue; // close() interrupts to hurry us; the loop condition decides
+            }
+            pending.drainTo(group, MAX_BATCHES_PER_COMMIT - 1);
+            commit(group);
+            group.clear();
+        }
+    }
+
+    private void commit(List<Pending> group) {
+        Throwable failure = null;
+        try (WriteBatch writeBatch = new WriteBatch()) {
+            for (Pending p : group) {
+                p.batch().changes.forEach(change -> change.accept(writeBatch, this));
+            }
+            if (writeBatch.count() > 0) {
+                writeFault.beforeWrite();
+                db.write(writeOptions, writeBatch);
+            }
+        } catch (RocksDBException | RuntimeException e) {
+            failure = e;
+        }
+        for (Pending p : group) {
+            try {
+                (failure == null ? p.batch().onCommitted : p.batch().onFailed).forEach(Runnable::run);
+            } catch (RuntimeException e) {
+                p.done().completeExceptionally(e);
+                continue;
+            }
+            if (failure == null) {
+                p.done().complete(null);
+            } else {
+                p.done().completeExceptionally(failure);
+            }
+        }
+    }
+
+    private void syncLoop(Duration interval) {
+        while (!closed) {
+            try {
+                Thread.sleep(interval);
+                db.flushWal(true);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RocksDBException e) {
+                System.getLogger(DurableLog.class.getName()).log(System.Logger.Level.ERROR, "WAL sync failed", e);
+            }
+        }
+    }
+
+    byte[] get(ColumnFamily family, byte[] key) {
+        try {
+            return db.get(handle(family), key);
+        } catch (RocksDBException e) {
+            throw new IllegalStateException("read failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads many keys of one family at once; missing keys give null entries. */
+    List<byte[]> multiGet(ColumnFamily family, List<byte[]> keys) {
+        try {
+            List<ColumnFamilyHandle> familyHandles = new ArrayList<>(keys.size());
+            for (int i = 0; i < keys.size(); i++) {
+                familyHandles.add(handle(family));
+            }
+            return db.multiGetAsList(familyHandles, keys);
+        } catch (RocksDBException e) {
+            throw new IllegalStateException("read failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Calls {@code visitor} for every entry of the family whose key starts with {@code prefix}, in key order. */
+    void scan(ColumnFamily family, byte[] prefix, BiConsumer<byte[], byte[]> visitor) {
+        try (ReadOptions options = new ReadOptions().setFillCache(false);
+             RocksIterator it = db.newIterator(handle(family), options)) {
+            for (it.seek(prefix); it.isValid(); it.next()) {
+                byte[] key = it.key();
+                if (key.length < prefix.length || !Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length)) {
+                    break;
+                }
+                visitor.accept(key, it.value());
+            }
+        }
+    }
+
+    FsyncPolicy policy() {
+        return policy;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        committer.interrupt();
+        try {
+            committer.join(Duration.ofSeconds(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (walSyncer != null) {
+            walSyncer.interrupt();
+        }
+        try {
+            db.flushWal(true);
+        } catch (RocksDBException e) {
+            // best effort: the WAL is already on disk under policy always
+        }
+        handles.forEach(ColumnFamilyHandle::close);
+        db.close();
+        writeOptions.close();
+        dbOptions.close();
+        familyOptions.close();
+    }
+
+    private interface RocksAction {
+        void run() throws RocksDBException;
+    }
+
+    private static void uncheck(RocksAction action) {
+        try {
+            action.run();
+        } catch (RocksDBException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+}

@@ -6,18 +6,22 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 endpoint="http://127.0.0.1:$port"
 log=$(mktemp)
+data_dir=$(mktemp -d)
 export AWS_ACCESS_KEY_ID=smoke AWS_SECRET_ACCESS_KEY=smoke AWS_DEFAULT_REGION=us-east-1 AWS_PAGER=""
 fail() { echo "SMOKE FAIL: $*" >&2; echo "--- server output:" >&2; cat "$log" >&2; exit 1; }
 
-"$root/postbox" --port "$port" >"$log" 2>&1 &
-pid=$!
+start_server() {
+  "$root/postbox" --port "$port" --data-dir "$data_dir" >"$log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 150); do
+    curl -fs "$endpoint/health" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  curl -fs "$endpoint/health" | grep -q UP || fail "server did not answer /health"
+  grep -q "Postbox listening on http://127.0.0.1:$port" "$log" || fail "no 'listening' line"
+}
+start_server
 trap 'kill -9 $pid 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  curl -fs "$endpoint/health" >/dev/null 2>&1 && break
-  sleep 0.2
-done
-curl -fs "$endpoint/health" | grep -q UP || fail "server did not answer /health"
-grep -q "Postbox listening on http://127.0.0.1:$port" "$log" || fail "no 'listening' line"
 
 sqs() { aws --endpoint-url "$endpoint" sqs "$@" --output json; }
 queue_url=$(sqs create-queue --queue-name smoke | python3 -c 'import json,sys; print(json.load(sys.stdin)["QueueUrl"])')
@@ -62,6 +66,15 @@ echo "$counts" | python3 -c 'import json,sys; a=json.load(sys.stdin)["Attributes
 if sqs get-queue-url --queue-name no-such-queue >/dev/null 2>"$log.err"; then fail "missing queue found"; fi
 grep -q "AWS.SimpleQueueService.NonExistentQueue" "$log.err" || fail "wrong error for a missing queue: $(cat "$log.err")"
 
+# Durable by default: a message sent before a restart is there after it.
+sqs send-message --queue-url "$queue_url" --message-body "survives a restart" >/dev/null
+kill -TERM "$pid"; wait "$pid" || true
+start_server
+survivor=$(sqs receive-message --queue-url "$queue_url" --wait-time-seconds 1)
+echo "$survivor" | grep -q "survives a restart" || fail "message lost across a restart: $survivor"
+handle=$(SURVIVOR="$survivor" python3 -c 'import json,os; print(json.loads(os.environ["SURVIVOR"])["Messages"][0]["ReceiptHandle"])')
+sqs delete-message --queue-url "$queue_url" --receipt-handle "$handle"
+
 # Graceful stop: a waiting long poll is answered (empty) and the server exits without a stack trace.
 poll_out=$(mktemp)
 (sqs receive-message --queue-url "$queue_url" --wait-time-seconds 20 >"$poll_out" 2>&1; echo "exit=$?" >>"$poll_out") &
@@ -77,4 +90,5 @@ grep -q "exit=0" "$poll_out" || fail "long poll was not answered cleanly: $(cat 
 grep -q "Postbox stopped" "$log" || fail "no 'stopped' line"
 if grep -qE "Exception|\bat [a-z]+\.[a-z]" "$log"; then fail "stack trace in server output"; fi
 trap - EXIT
+rm -rf "$data_dir"
 echo "smoke: 1 passed, 0 failed"

@@ -32,7 +32,7 @@ public final class FairQueueLatency {
     public static void main(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
         try (PostboxServer server = PostboxServer.start(PostboxConfig.resolve(null, Map.of(),
-                Map.of(PostboxConfig.HTTP_PORT, "0")));
+                Map.of(PostboxConfig.HTTP_PORT, "0", PostboxConfig.STORAGE_KIND, "memory")));
              SqsClient sqs = SqsClient.builder().endpointOverride(URI.create(server.endpoint())).region(Region.US_EAST_1)
                      .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("x", "x")))
                      .httpClient(UrlConnectionHttpClient.create()).build()) {

@@ -41,9 +41,16 @@ abstract class SpecSupport {
 
     abstract SqsClientUnderTest newClient(String endpoint);
 
+    /** Where the server keeps its queues: in memory unless a variant runs the spec on the durable store. */
+    Map<String, String> storageFlags() throws java.io.IOException {
+        return Map.of(PostboxConfig.STORAGE_KIND, "memory");
+    }
+
     @BeforeAll
-    void startServer() {
-        server = PostboxServer.start(PostboxConfig.resolve(null, Map.of(), Map.of(PostboxConfig.HTTP_PORT, "0")), clock);
+    void startServer() throws java.io.IOException {
+        Map<String, String> flags = new java.util.HashMap<>(storageFlags());
+        flags.put(PostboxConfig.HTTP_PORT, "0");
+        server = PostboxServer.start(PostboxConfig.resolve(null, Map.of(), flags), clock);
         sqs = newClient(server.endpoint());
     }
 

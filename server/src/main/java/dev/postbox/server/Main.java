@@ -18,7 +18,8 @@ import java.util.logging.Logger;
         description = "An Amazon SQS-compatible message queue server.",
         footer = {"", "Configuration precedence: defaults < --config file < POSTBOX_* environment variables < flags.",
                 "Config keys: http.host, http.port, http.public-base-url, http.max-request-bytes, storage.kind,",
-                "sqs.account-id, sqs.region, sqs.queue-reuse-delay-seconds, sqs.purge-interval-seconds."})
+                "storage.data-dir, storage.fsync (always|interval), storage.fsync-interval-ms, sqs.account-id,",
+                "sqs.region, sqs.queue-reuse-delay-seconds, sqs.purge-interval-seconds."})
 public final class Main implements Callable<Integer> {
     /** Kept referenced: java.util.logging holds loggers weakly, and a collected logger loses its level. */
     private static final Logger HELIDON_LOG = Logger.getLogger("io.helidon");
@@ -29,8 +30,11 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--port", description = "Port to listen on (default 9324; 0 picks a free one).")
     String port;
 
-    @Option(names = "--storage", description = "Storage kind: memory (default).")
+    @Option(names = "--storage", description = "Storage kind: embedded (durable, default) or memory (ephemeral).")
     String storage;
+
+    @Option(names = "--data-dir", description = "Data directory of the embedded storage (default ./postbox-data).")
+    String dataDir;
 
     @Option(names = "--config", description = "A properties file with configuration keys.")
     Path configFile;
@@ -57,6 +61,7 @@ public final class Main implements Callable<Integer> {
         flags.put(PostboxConfig.HTTP_HOST, host);
         flags.put(PostboxConfig.HTTP_PORT, port);
         flags.put(PostboxConfig.STORAGE_KIND, storage);
+        flags.put(PostboxConfig.STORAGE_DATA_DIR, dataDir);
         PostboxConfig config = PostboxConfig.resolve(configFile, System.getenv(), flags);
         PostboxServer server = PostboxServer.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -66,9 +71,10 @@ public final class Main implements Callable<Integer> {
             out.flush();
             stopped.countDown();
         }, "postbox-shutdown"));
-        out.println("Postbox listening on " + server.endpoint() + " (storage: "
-                + config.storage().name().toLowerCase() + ", region " + config.region() + ", account "
-                + config.accountId() + ")");
+        String storageText = config.storage() == PostboxConfig.StorageKind.MEMORY ? "memory"
+                : "embedded in " + config.dataDir().toAbsolutePath().normalize() + ", fsync " + config.fsync();
+        out.println("Postbox listening on " + server.endpoint() + " (storage: " + storageText + ", region "
+                + config.region() + ", account " + config.accountId() + ")");
         out.flush();
         stopped.await();
         return 0;

@@ -17,33 +17,41 @@ import java.util.regex.Pattern;
  * file ({@code --config}), environment variables ({@code POSTBOX_HTTP_PORT} for {@code http.port}), command-line
  * flags. Every value is validated at start; an error names the key and the bad value.
  */
-public record PostboxConfig(String host, int port, StorageKind storage, String accountId, String region,
-                            String publicBaseUrl, int maxRequestBytes, Duration queueReuseDelay,
-                            Duration purgeInterval) {
+public record PostboxConfig(String host, int port, StorageKind storage, Path dataDir, String fsync,
+                            Duration fsyncInterval, String accountId, String region, String publicBaseUrl,
+                            int maxRequestBytes, Duration queueReuseDelay, Duration purgeInterval) {
 
-    public enum StorageKind { MEMORY }
+    /** {@code embedded}: durable, in the data directory (default). {@code memory}: ephemeral, for tests. */
+    public enum StorageKind { EMBEDDED, MEMORY }
 
     public static final String HTTP_HOST = "http.host";
     public static final String HTTP_PORT = "http.port";
     public static final String HTTP_PUBLIC_BASE_URL = "http.public-base-url";
     public static final String HTTP_MAX_REQUEST_BYTES = "http.max-request-bytes";
     public static final String STORAGE_KIND = "storage.kind";
+    public static final String STORAGE_DATA_DIR = "storage.data-dir";
+    public static final String STORAGE_FSYNC = "storage.fsync";
+    public static final String STORAGE_FSYNC_INTERVAL_MS = "storage.fsync-interval-ms";
     public static final String SQS_ACCOUNT_ID = "sqs.account-id";
     public static final String SQS_REGION = "sqs.region";
     public static final String SQS_QUEUE_REUSE_DELAY_SECONDS = "sqs.queue-reuse-delay-seconds";
     public static final String SQS_PURGE_INTERVAL_SECONDS = "sqs.purge-interval-seconds";
 
-    private static final Map<String, String> DEFAULTS = Map.of(
-            HTTP_HOST, "127.0.0.1",
-            HTTP_PORT, "9324",
-            HTTP_MAX_REQUEST_BYTES, Integer.toString(8 * 1024 * 1024),
-            STORAGE_KIND, "memory",
-            SQS_ACCOUNT_ID, "000000000000",
-            SQS_REGION, "us-east-1",
-            SQS_QUEUE_REUSE_DELAY_SECONDS, "60",
-            SQS_PURGE_INTERVAL_SECONDS, "60");
+    private static final Map<String, String> DEFAULTS = Map.ofEntries(
+            Map.entry(HTTP_HOST, "127.0.0.1"),
+            Map.entry(HTTP_PORT, "9324"),
+            Map.entry(HTTP_MAX_REQUEST_BYTES, Integer.toString(8 * 1024 * 1024)),
+            Map.entry(STORAGE_KIND, "embedded"),
+            Map.entry(STORAGE_DATA_DIR, "postbox-data"),
+            Map.entry(STORAGE_FSYNC, "always"),
+            Map.entry(STORAGE_FSYNC_INTERVAL_MS, "100"),
+            Map.entry(SQS_ACCOUNT_ID, "000000000000"),
+            Map.entry(SQS_REGION, "us-east-1"),
+            Map.entry(SQS_QUEUE_REUSE_DELAY_SECONDS, "60"),
+            Map.entry(SQS_PURGE_INTERVAL_SECONDS, "60"));
     private static final Set<String> KEYS = Set.of(HTTP_HOST, HTTP_PORT, HTTP_PUBLIC_BASE_URL, HTTP_MAX_REQUEST_BYTES,
-            STORAGE_KIND, SQS_ACCOUNT_ID, SQS_REGION, SQS_QUEUE_REUSE_DELAY_SECONDS, SQS_PURGE_INTERVAL_SECONDS);
+            STORAGE_KIND, STORAGE_DATA_DIR, STORAGE_FSYNC, STORAGE_FSYNC_INTERVAL_MS, SQS_ACCOUNT_ID, SQS_REGION,
+            SQS_QUEUE_REUSE_DELAY_SECONDS, SQS_PURGE_INTERVAL_SECONDS);
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
     private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-\\d+");
 
@@ -124,9 +132,18 @@ public record PostboxConfig(String host, int port, StorageKind storage, String a
         try {
             storage = StorageKind.valueOf(v.get(STORAGE_KIND).toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw bad(STORAGE_KIND, v.get(STORAGE_KIND), "supported kinds: memory");
+            throw bad(STORAGE_KIND, v.get(STORAGE_KIND), "supported kinds: embedded, memory");
         }
-        return new PostboxConfig(v.get(HTTP_HOST), integer(v, HTTP_PORT, 0, 65_535), storage, account, region,
+        String fsync = v.get(STORAGE_FSYNC).trim().toLowerCase(Locale.ROOT);
+        if (!fsync.equals("always") && !fsync.equals("interval")) {
+            throw bad(STORAGE_FSYNC, v.get(STORAGE_FSYNC), "supported policies: always, interval");
+        }
+        String dataDir = v.get(STORAGE_DATA_DIR).trim();
+        if (dataDir.isEmpty()) {
+            throw bad(STORAGE_DATA_DIR, dataDir, "a directory path is needed");
+        }
+        return new PostboxConfig(v.get(HTTP_HOST), integer(v, HTTP_PORT, 0, 65_535), storage, Path.of(dataDir),
+                fsync, Duration.ofMillis(integer(v, STORAGE_FSYNC_INTERVAL_MS, 1, 60_000)), account, region,
                 baseUrl, integer(v, HTTP_MAX_REQUEST_BYTES, 1_100_000, 256 * 1024 * 1024),
                 Duration.ofSeconds(integer(v, SQS_QUEUE_REUSE_DELAY_SECONDS, 0, 3600)),
                 Duration.ofSeconds(integer(v, SQS_PURGE_INTERVAL_SECONDS, 0, 3600)));

@@ -6,6 +6,7 @@ import dev.postbox.core.ReceiptHandles;
 import dev.postbox.core.store.QueueStore;
 import dev.postbox.protocol.HttpExchange;
 import dev.postbox.protocol.RequestDispatcher;
+import dev.postbox.store.embedded.EmbeddedQueueStore;
 import dev.postbox.store.embedded.InMemoryQueueStore;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -44,12 +45,18 @@ public final class PostboxServer implements AutoCloseable {
         this.config = config;
         this.store = switch (config.storage()) {
             case MEMORY -> new InMemoryQueueStore();
+            case EMBEDDED -> EmbeddedQueueStore.open(config.dataDir(), EmbeddedQueueStore.fsyncPolicy(config.fsync()),
+                    config.fsyncInterval(), clock);
         };
         this.service = new QueueService(store, clock, new ReceiptHandles(store.receiptHandleSecret()),
                 new QueueService.Settings(config.accountId(), config.queueReuseDelay(), config.purgeInterval()));
         this.dispatcher = new RequestDispatcher(service, new RequestDispatcher.Settings(config.region(),
                 config.accountId(), config.publicBaseUrl()));
-        this.webServer = WebServer.builder()
+        this.webServer = buildWebServer();
+    }
+
+    private WebServer buildWebServer() {
+        return WebServer.builder()
                 .host(config.host())
                 .port(config.port())
                 .shutdownHook(false)
@@ -67,7 +74,12 @@ public final class PostboxServer implements AutoCloseable {
     /** Starts with an injected clock (tests drive time by hand). */
     public static PostboxServer start(PostboxConfig config, InstantSource clock) {
         PostboxServer server = new PostboxServer(config, clock);
-        server.webServer.start();
+        try {
+            server.webServer.start();
+        } catch (RuntimeException e) {
+            server.store.close();
+            throw e;
+        }
         return server;
     }
 

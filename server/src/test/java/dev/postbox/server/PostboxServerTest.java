@@ -23,7 +23,8 @@ class PostboxServerTest {
     @BeforeAll
     static void start() {
         server = PostboxServer.start(PostboxConfig.resolve(null, Map.of(),
-                Map.of(PostboxConfig.HTTP_PORT, "0", PostboxConfig.HTTP_MAX_REQUEST_BYTES, "2000000")));
+                Map.of(PostboxConfig.HTTP_PORT, "0", PostboxConfig.HTTP_MAX_REQUEST_BYTES, "2000000",
+                        PostboxConfig.STORAGE_KIND, "memory")));
     }
 
     @AfterAll
@@ -81,6 +82,10 @@ class PostboxServerTest {
                 .hasMessageContaining("'12' for sqs.account-id");
         assertThatThrownBy(() -> PostboxConfig.resolve(null, Map.of(), Map.of(PostboxConfig.STORAGE_KIND, "disk")))
                 .hasMessageContaining("'disk' for storage.kind");
+        assertThatThrownBy(() -> PostboxConfig.resolve(null, Map.of(), Map.of(PostboxConfig.STORAGE_FSYNC, "never")))
+                .hasMessageContaining("'never' for storage.fsync");
+        assertThat(PostboxConfig.defaults().storage()).isEqualTo(PostboxConfig.StorageKind.EMBEDDED);
+        assertThat(PostboxConfig.defaults().dataDir()).isEqualTo(Path.of("postbox-data"));
         Path file = dir.resolve("postbox.properties");
         Files.writeString(file, "http.port=1234\nsqs.region=eu-west-1\n");
         PostboxConfig fromFile = PostboxConfig.resolve(file, Map.of("POSTBOX_HTTP_PORT", "2345"), Map.of());

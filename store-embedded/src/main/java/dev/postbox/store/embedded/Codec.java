@@ -34,7 +34,7 @@ final class Codec {
     }
 
     /** What recovery needs of a message, kept apart from the payload so that a restart reads little. */
-    record IndexEntry(String messageId, String groupId, String sequenceNumber, long retainedFromMillis,
+    record IndexEntry(String groupId, String sequenceNumber, long retainedFromMillis,
                       long visibleAtMillis, int receiveCount, long firstReceivedAtMillis) {
         Instant retainedFrom() {
             return Instant.ofEpochMilli(retainedFromMillis);
@@ -143,29 +143,50 @@ final class Codec {
         }
     }
 
+    /**
+     * Index layout: retainedFrom(8) visibleAt(8) receiveCount(4) firstReceivedAt(8), then the optional strings
+     * groupId and sequenceNumber (each a presence byte, then length(2) and UTF-8). Fixed fields first, so that
+     * recovery of millions of entries decodes straight from a buffer.
+     */
     static byte[] encodeIndex(IndexEntry e) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(96);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            writeString(out, e.messageId());
-            writeNullable(out, e.groupId());
-            writeNullable(out, e.sequenceNumber());
-            out.writeLong(e.retainedFromMillis());
-            out.writeLong(e.visibleAtMillis());
-            out.writeInt(e.receiveCount());
-            out.writeLong(e.firstReceivedAtMillis());
-        } catch (IOException ex) {
-            throw new UncheckedIOException(ex);
+        byte[][] strings = {utf8(e.groupId()), utf8(e.sequenceNumber())};
+        int size = 28;
+        for (byte[] string : strings) {
+            size += 1 + (string == null ? 0 : 2 + string.length);
         }
-        return bytes.toByteArray();
+        ByteBuffer buffer = ByteBuffer.allocate(size).putLong(e.retainedFromMillis()).putLong(e.visibleAtMillis())
+                .putInt(e.receiveCount()).putLong(e.firstReceivedAtMillis());
+        for (byte[] string : strings) {
+            if (string == null) {
+                buffer.put(NONE);
+            } else {
+                buffer.put(PRESENT).putShort((short) string.length).put(string);
+            }
+        }
+        return buffer.array();
     }
 
-    static IndexEntry decodeIndex(byte[] bytes) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-            return new IndexEntry(in.readUTF(), readNullable(in), readNullable(in), in.readLong(), in.readLong(),
-                    in.readInt(), in.readLong());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    static IndexEntry decodeIndex(ByteBuffer buffer) {
+        long retainedFrom = buffer.getLong();
+        long visibleAt = buffer.getLong();
+        int receiveCount = buffer.getInt();
+        long firstReceivedAt = buffer.getLong();
+        String groupId = readShortString(buffer);
+        String sequenceNumber = readShortString(buffer);
+        return new IndexEntry(groupId, sequenceNumber, retainedFrom, visibleAt, receiveCount, firstReceivedAt);
+    }
+
+    private static byte[] utf8(String text) {
+        return text == null ? null : text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String readShortString(ByteBuffer buffer) {
+        if (buffer.get() == NONE) {
+            return null;
         }
+        byte[] text = new byte[Short.toUnsignedInt(buffer.getShort())];
+        buffer.get(text);
+        return new String(text, StandardCharsets.UTF_8);
     }
 
     static byte[] encodeDedup(DedupEntry e) {

@@ -80,15 +80,16 @@ public final class EmbeddedQueueStore implements QueueStore {
             MemoryQueue queue = newQueue(record);
             Duration retention = Duration.ofSeconds(record.intAttribute(QueueAttributes.MESSAGE_RETENTION_PERIOD));
             Batch expired = new Batch();
-            log.scan(ColumnFamily.INDEX, Codec.prefix(record.incarnation()), (key, value) -> {
+            long cutoffMillis = now.minus(retention).toEpochMilli();
+            log.scanBuffers(ColumnFamily.INDEX, Codec.prefix(record.incarnation()), (key, value) -> {
+                long sequence = key.getLong(key.position() + 8);
                 IndexEntry entry = Codec.decodeIndex(value);
-                long sequence = Codec.sequenceOf(key);
-                if (!entry.retainedFrom().plus(retention).isAfter(now)) {
-                    expired.delete(ColumnFamily.INDEX, key).delete(ColumnFamily.MESSAGES, key);
+                if (entry.retainedFromMillis() <= cutoffMillis) {
+                    byte[] messageKey = Codec.messageKey(record.incarnation(), sequence);
+                    expired.delete(ColumnFamily.INDEX, messageKey).delete(ColumnFamily.MESSAGES, messageKey);
                     return;
                 }
-                queue.restore(new StoredMessage(sequence, entry.messageId(), entry.groupId(), entry.sequenceNumber(),
-                        entry.retainedFrom(), entry.receiveCount(), entry.firstReceivedAt()), entry.visibleAt(), now);
+                queue.restore(sequence, entry, now);
             });
             log.scan(ColumnFamily.DEDUP, Codec.prefix(record.incarnation()), (key, value) -> {
                 Codec.DedupEntry entry = Codec.decodeDedup(value);
@@ -109,8 +110,8 @@ public final class EmbeddedQueueStore implements QueueStore {
     private MemoryQueue newQueue(QueueRecord record) {
         MemoryQueue queue = new MemoryQueue(record, false);
         long incarnation = record.incarnation();
-        queue.setExpiryListener(message -> {
-            byte[] key = Codec.messageKey(incarnation, message.sequence);
+        queue.setExpiryListener(sequence -> {
+            byte[] key = Codec.messageKey(incarnation, sequence);
             log.submit(new Batch().delete(ColumnFamily.INDEX, key).delete(ColumnFamily.MESSAGES, key));
         });
         return queue;
@@ -205,7 +206,7 @@ public final class EmbeddedQueueStore implements QueueStore {
             StoredMessage message = staged.messages().get(i);
             byte[] key = Codec.messageKey(incarnation, message.sequence);
             batch.put(ColumnFamily.MESSAGES, key, Codec.encodeMessage(message.data));
-            batch.put(ColumnFamily.INDEX, key, Codec.encodeIndex(new IndexEntry(message.messageId, message.groupId,
+            batch.put(ColumnFamily.INDEX, key, Codec.encodeIndex(new IndexEntry(message.groupId,
                     message.sequenceNumber, message.retainedFrom.toEpochMilli(),
                     staged.visibleAts().get(i).toEpochMilli(), message.receiveCount,
                     message.firstReceivedAt == null ? -1 : message.firstReceivedAt.toEpochMilli())));
@@ -248,7 +249,7 @@ public final class EmbeddedQueueStore implements QueueStore {
                     d.sequenceNumber()));
             StoredMessage current = source.peek(d.sequence());
             if (current != null) {
-                bookkeeping.put(ColumnFamily.INDEX, keys.get(i), Codec.encodeIndex(new IndexEntry(data.messageId(),
+                bookkeeping.put(ColumnFamily.INDEX, keys.get(i), Codec.encodeIndex(new IndexEntry(
                         data.groupId(), d.sequenceNumber(), current.retainedFrom.toEpochMilli(),
                         visibleAt.toEpochMilli(), d.receiveCount(), d.firstReceivedAt().toEpochMilli())));
             }
@@ -308,7 +309,7 @@ public final class EmbeddedQueueStore implements QueueStore {
         StoredMessage current = queue.peek(sequence);
         if (current != null) {
             log.submit(new Batch().put(ColumnFamily.INDEX, Codec.messageKey(queue.record().incarnation(), sequence),
-                    Codec.encodeIndex(new IndexEntry(current.messageId, current.groupId, current.sequenceNumber,
+                    Codec.encodeIndex(new IndexEntry(current.groupId, current.sequenceNumber,
                             current.retainedFrom.toEpochMilli(), visibleAt.toEpochMilli(), current.receiveCount,
                             current.firstReceivedAt == null ? -1 : current.firstReceivedAt.toEpochMilli()))));
         }

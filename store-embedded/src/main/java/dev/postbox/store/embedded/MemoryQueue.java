@@ -23,6 +23,7 @@ import java.util.TreeSet;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import java.util.function.UnaryOperator;
 
 import static dev.postbox.store.embedded.StoredMessage.State.DELAYED;
@@ -60,7 +61,10 @@ final class MemoryQueue {
     private final TreeSet<StoredMessage> pending = new TreeSet<>(BY_VISIBLE_AT);
     private final VisibleOrder order;
     private final boolean keepPayloads;
-    private Consumer<StoredMessage> expiryListener = message -> { };
+    /** The same object as {@link #order} on standard queues (cold backlog support); null on FIFO queues. */
+    private final FairOrder fairOrder;
+    private final boolean coldBacklog;
+    private LongConsumer expiryListener = sequence -> { };
     /** FIFO deduplication window, oldest first. */
     private final LinkedHashMap<String, Deduplicated> deduplication = new LinkedHashMap<>();
     private long visible;
@@ -78,9 +82,33 @@ final class MemoryQueue {
      *                     loads them for deliveries
      */
     MemoryQueue(QueueRecord record, boolean keepPayloads) {
-        this.order = record.fifo() ? new FifoOrder() : new FairOrder();
         this.keepPayloads = keepPayloads;
+        if (record.fifo()) {
+            this.order = new FifoOrder();
+            this.fairOrder = null;
+        } else {
+            this.fairOrder = new FairOrder();
+            this.order = fairOrder;
+            fairOrder.setMaterializer(this::materialize);
+        }
+        this.coldBacklog = !keepPayloads && !record.fifo();
         setRecord(record);
+    }
+
+    /** A cold message's turn has come: it becomes an indexed VISIBLE message (see {@link FairOrder}). */
+    private StoredMessage materialize(long sequence, String groupId, long retainedFromMillis) {
+        StoredMessage message = new StoredMessage(sequence, null, groupId, null,
+                Instant.ofEpochMilli(retainedFromMillis), 0, null);
+        bySequence.put(sequence, message);
+        byAge.add(message);
+        message.state = VISIBLE;
+        visible++;
+        return message;
+    }
+
+    /** Durable standard queues keep never-received visible messages cold (two longs, no object). */
+    private boolean goesCold(StoredMessage message, Instant visibleAt, Instant now) {
+        return coldBacklog && message.receiveCount == 0 && (visibleAt == null || !visibleAt.isAfter(now));
     }
 
     QueueRecord record() {
@@ -198,7 +226,13 @@ final class MemoryQueue {
             int nowVisible = 0;
             for (int i = 0; i < staged.messages().size(); i++) {
                 StoredMessage message = staged.messages().get(i);
-                insert(message, staged.visibleAts().get(i), now);
+                Instant visibleAt = staged.visibleAts().get(i);
+                if (goesCold(message, visibleAt, now)) {
+                    fairOrder.addCold(message.sequence, message.groupId, message.retainedFrom.toEpochMilli());
+                    nowVisible++;
+                    continue;
+                }
+                insert(message, visibleAt, now);
                 if (!keepPayloads) {
                     message.data = null;
                 }
@@ -240,14 +274,21 @@ final class MemoryQueue {
         return incoming;
     }
 
-    /** Recovery: puts a message read from disk back in its state. */
-    void restore(StoredMessage message, Instant visibleAt, Instant now) {
+    /** Recovery: puts a message read from disk back in its state (entries arrive in sequence order). */
+    void restore(long sequence, Codec.IndexEntry entry, Instant now) {
         lock.lock();
         try {
-            nextSequence = Math.max(nextSequence, message.sequence + 1);
-            if (message.sequenceNumber != null) {
-                lastFifoSequence = Math.max(lastFifoSequence, Long.parseLong(message.sequenceNumber.substring(1)));
+            nextSequence = Math.max(nextSequence, sequence + 1);
+            if (entry.sequenceNumber() != null) {
+                lastFifoSequence = Math.max(lastFifoSequence, Long.parseLong(entry.sequenceNumber().substring(1)));
             }
+            if (coldBacklog && entry.receiveCount() == 0 && entry.visibleAtMillis() <= now.toEpochMilli()) {
+                fairOrder.addCold(sequence, entry.groupId(), entry.retainedFromMillis());
+                return;
+            }
+            StoredMessage message = new StoredMessage(sequence, null, entry.groupId(), entry.sequenceNumber(),
+                    entry.retainedFrom(), entry.receiveCount(), entry.firstReceivedAt());
+            Instant visibleAt = entry.visibleAt();
             bySequence.put(message.sequence, message);
             byAge.add(message);
             order.added(message);
@@ -455,6 +496,9 @@ final class MemoryQueue {
             }
             List<StoredMessage> doomed = bySequence.values().stream().filter(m -> m.sequence <= lastSequence).toList();
             doomed.forEach(this::remove);
+            if (fairOrder != null) {
+                fairOrder.purgeColdUpTo(lastSequence);
+            }
         } finally {
             lock.unlock();
         }
@@ -465,10 +509,14 @@ final class MemoryQueue {
         try {
             sweepExpired(now);
             promoteDue(now);
-            return new QueueCounts(visible, inFlight, delayed);
+            return new QueueCounts(visible + coldCount(), inFlight, delayed);
         } finally {
             lock.unlock();
         }
+    }
+
+    private long coldCount() {
+        return fairOrder == null ? 0 : fairOrder.coldCount();
     }
 
     void awaitReceivable(Duration maxWait, Instant now) throws InterruptedException {
@@ -536,12 +584,15 @@ final class MemoryQueue {
         while (!byAge.isEmpty() && !byAge.first().retainedFrom.isAfter(oldestAllowed)) {
             StoredMessage expired = byAge.first();
             remove(expired);
-            expiryListener.accept(expired);
+            expiryListener.accept(expired.sequence);
+        }
+        if (fairOrder != null) {
+            fairOrder.expireCold(oldestAllowed.toEpochMilli(), expiryListener);
         }
     }
 
-    /** Called under the lock for every message dropped by retention (must not block). */
-    void setExpiryListener(Consumer<StoredMessage> listener) {
+    /** Called under the lock with the sequence of every message dropped by retention (must not block). */
+    void setExpiryListener(LongConsumer listener) {
         this.expiryListener = listener;
     }
 

@@ -293,7 +293,13 @@ final class MemoryQueue {
             byAge.add(message);
             order.added(message);
             if (visibleAt != null && visibleAt.isAfter(now)) {
-                toPending(message, message.receiveCount > 0 ? IN_FLIGHT : DELAYED, visibleAt);
+                boolean inFlight = message.receiveCount > 0;
+                toPending(message, inFlight ? IN_FLIGHT : DELAYED, visibleAt);
+                if (inFlight) {
+                    // It entered in flight without a take: the order must count it (a FIFO group stays locked),
+                    // just as for a visibility change of a visible message.
+                    order.leftVisible(message);
+                }
             } else {
                 makeVisible(message);
             }

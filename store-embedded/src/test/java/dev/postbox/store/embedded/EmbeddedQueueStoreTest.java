@@ -89,6 +89,20 @@ class EmbeddedQueueStoreTest extends QueueStoreContract {
     }
 
     @Test
+    void aFifoGroupInFlightAtTheCrashUnlocksWhenItsTimeoutPasses() {
+        QueueKey fifo = createFifoQueue("inflight.fifo", Map.of());
+        sendTo(fifo, "a1", "a", "1");
+        sendTo(fifo, "a2", "a", "2");
+        Delivery a1 = receive(fifo, 1).getFirst();
+        restart();
+        assertThat(receive(fifo, 10)).as("group a is still locked by a1").isEmpty();
+        clock.advance(THIRTY_SECONDS);
+        List<Delivery> again = receive(fifo, 10);
+        assertThat(again).extracting(d -> d.data().body()).containsExactly("a1", "a2");
+        assertThat(again.getFirst().receiveCount()).isEqualTo(a1.receiveCount() + 1);
+    }
+
+    @Test
     void deletedAndPurgedMessagesAndQueuesStayGoneAfterARestart() {
         send("a", "b");
         store.purge(key);

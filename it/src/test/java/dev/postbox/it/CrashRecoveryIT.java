@@ -101,18 +101,37 @@ class CrashRecoveryIT {
             String fifo = sqs.getQueueUrl(b -> b.queueName("crash.fifo")).queueUrl();
             drain(sqs, standard, false);
             drain(sqs, fifo, true);
-            Map<String, String> counts = sqs.getQueueAttributes(b -> b.queueUrl(standard).attributeNamesWithStrings(
-                    "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
-                    "ApproximateNumberOfMessagesDelayed")).attributesAsStrings();
-            assertThat(counts).as("seed %d", seed).containsEntry("ApproximateNumberOfMessages", "0")
-                    .containsEntry("ApproximateNumberOfMessagesNotVisible", "0");
+            for (String url : List.of(standard, fifo)) {
+                Map<String, String> left = sqs.getQueueAttributes(b -> b.queueUrl(url).attributeNamesWithStrings(
+                        "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")).attributesAsStrings();
+                assertThat(left).as("seed %d: %s after the drain", seed, url)
+                        .containsEntry("ApproximateNumberOfMessages", "0")
+                        .containsEntry("ApproximateNumberOfMessagesNotVisible", "0");
+            }
         } finally {
             server.destroy();
             server.waitFor(10, TimeUnit.SECONDS);
         }
+        Set<String> missing = new java.util.TreeSet<>(ackedSends);
+        missing.removeAll(delivered);
+        if (!missing.isEmpty()) {
+            // Diagnosis: are they on disk (a memory bug) or gone (a durability bug)? One more restart and drain.
+            Process again = startServer(port, log);
+            try (SqsClient sqs = client(endpoint)) {
+                drain(sqs, sqs.getQueueUrl(b -> b.queueName("crash")).queueUrl(), false);
+                drain(sqs, sqs.getQueueUrl(b -> b.queueName("crash.fifo")).queueUrl(), true);
+            } finally {
+                again.destroy();
+                again.waitFor(10, TimeUnit.SECONDS);
+            }
+            long back = missing.stream().filter(delivered::contains).count();
+            long fifoMissing = missing.stream().filter(b -> b.startsWith("f-")).count();
+            throw new AssertionError(String.format("seed %d: %d of %d acknowledged sends were never delivered"
+                            + " (%d FIFO, %d standard); %d of them came back after one more restart; first: %s",
+                    seed, missing.size(), ackedSends.size(), fifoMissing, missing.size() - fifoMissing, back,
+                    missing.stream().limit(30).toList()));
+        }
         assertThat(violations).as("seed %d", seed).isEmpty();
-        assertThat(ackedSends).as("seed %d: acknowledged sends that were never delivered", seed)
-                .isSubsetOf(delivered);
         assertThat(ackedSends.size()).as("the test produced work").isGreaterThan(CYCLES * 10);
         System.out.printf("crash test: %d cycles, %d acknowledged sends, %d acknowledged deletes, seed %d%n",
                 CYCLES, ackedSends.size(), deleteAckedAt.size(), seed);

@@ -1,0 +1,356 @@
+package dev.postbox.bench;
+
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.sqs.SqsAsyncClient;
+import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.IntStream;
+
+/**
+ * The load generator: one workload against one SQS endpoint (Postbox or any other), printing one result line.
+ * Works through the AWS SDK for Java v2 async client, except {@code raw-send}, which posts pre-built JSON
+ * SendMessage requests with the JDK HTTP client so the client's CPU cost stays small.
+ *
+ * <pre>java -cp 'bench/target/postbox-bench.jar:bench/target/lib/*' dev.postbox.bench.LoadGenerator \
+ *     --endpoint http://127.0.0.1:9324 --workload send --clients 8 --seconds 10 --server-pid PID</pre>
+ */
+@Command(name = "load", mixinStandardHelpOptions = true)
+public final class LoadGenerator implements Callable<Integer> {
+    @Option(names = "--endpoint", required = true)
+    String endpoint;
+    @Option(names = "--workload", required = true,
+            description = "send, send-batch, raw-send, drain, fifo, e2e, longpoll-idle")
+    String workload;
+    @Option(names = "--clients", defaultValue = "8", description = "producers (send*) or consumers (drain, fifo, e2e)")
+    int clients;
+    @Option(names = "--seconds", defaultValue = "10")
+    int seconds;
+    @Option(names = "--messages", defaultValue = "20000", description = "backlog for drain and fifo")
+    int messages;
+    @Option(names = "--groups", defaultValue = "16", description = "message groups for fifo")
+    int groups;
+    @Option(names = "--rate", defaultValue = "1000", description = "offered msgs/s for e2e")
+    int rate;
+    @Option(names = "--pollers", defaultValue = "1000", description = "idle long-pollers for longpoll-idle")
+    int pollers;
+    @Option(names = "--body-bytes", defaultValue = "1024")
+    int bodyBytes;
+    @Option(names = "--server-pid", defaultValue = "0", description = "server process, for CPU time and RSS")
+    long serverPid;
+    @Option(names = "--label", defaultValue = "server")
+    String label;
+
+    private SqsAsyncClient sqs;
+    private ServerProbe server;
+    private final Histogram latencyMicros = new ConcurrentHistogram(3);
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new LoadGenerator()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        server = new ServerProbe(serverPid);
+        sqs = SqsAsyncClient.builder().endpointOverride(URI.create(endpoint)).region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("bench", "bench")))
+                .httpClient(NettyNioAsyncHttpClient.builder().maxConcurrency(Math.max(64, pollers + clients + 8))
+                        .maxPendingConnectionAcquires(100_000).readTimeout(Duration.ofSeconds(40)).build())
+                .overrideConfiguration(c -> c.retryStrategy(b -> b.maxAttempts(1)))
+                .build();
+        try {
+            switch (workload) {
+                case "send" -> send(false);
+                case "send-batch" -> send(true);
+                case "raw-send" -> rawSend();
+                case "drain" -> drain(false);
+                case "fifo" -> drain(true);
+                case "e2e" -> endToEnd();
+                case "longpoll-idle" -> longPollIdle();
+                default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown workload " + workload);
+            }
+        } finally {
+            sqs.close();
+        }
+        return 0;
+    }
+
+    private String body(String prefix) {
+        return (prefix + ":").concat("x".repeat(Math.max(0, bodyBytes - prefix.length() - 1)));
+    }
+
+    private String queue(String name, boolean fifo) {
+        return sqs.createQueue(b -> b.queueName(name).attributesWithStrings(fifo ? Map.of("FifoQueue", "true",
+                "ContentBasedDeduplication", "true") : Map.of())).join().queueUrl();
+    }
+
+    private void report(String workloadName, long count, double seconds, double cpuSeconds, String extra) {
+        System.out.printf("RESULT %s %s msgs=%d seconds=%.2f msgs_per_s=%.0f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f"
+                        + " server_cpu_us_per_msg=%.1f server_rss_mib=%d%s%n", label, workloadName, count, seconds,
+                count / seconds, latencyMicros.getValueAtPercentile(50) / 1000.0,
+                latencyMicros.getValueAtPercentile(99) / 1000.0, latencyMicros.getMaxValue() / 1000.0,
+                count == 0 ? 0 : cpuSeconds * 1e6 / count, server.rssMiB(), extra);
+    }
+
+    private void send(boolean batch) throws Exception {
+        String url = queue("bench-" + workload + "-" + System.nanoTime(), false);
+        String body = body("m");
+        List<SendMessageBatchRequestEntry> entries = IntStream.range(0, 10).mapToObj(i ->
+                SendMessageBatchRequestEntry.builder().id("e" + i).messageBody(body).build()).toList();
+        AtomicLong sent = new AtomicLong();
+        runFor(clients, seconds, () -> {
+            long start = System.nanoTime();
+            if (batch) {
+                sqs.sendMessageBatch(b -> b.queueUrl(url).entries(entries)).join();
+                sent.addAndGet(10);
+            } else {
+                sqs.sendMessage(b -> b.queueUrl(url).messageBody(body)).join();
+                sent.incrementAndGet();
+            }
+            latencyMicros.recordValue((System.nanoTime() - start) / 1000);
+        }, sent, workload);
+    }
+
+    /** Runs {@code action} in a loop on {@code threads} virtual threads for {@code seconds}, then reports. */
+    private void runFor(int threads, int seconds, ThrowingRunnable action, AtomicLong counter, String name)
+            throws Exception {
+        AtomicBoolean running = new AtomicBoolean(true);
+        ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+        for (int i = 0; i < threads; i++) {
+            pool.submit(() -> {
+                while (running.get()) {
+                    action.run();
+                }
+                return null;
+            });
+        }
+        Thread.sleep(Math.min(2000, seconds * 200L)); // warm-up, not measured
+        latencyMicros.reset();
+        long startCount = counter.get();
+        double startCpu = server.cpuSeconds();
+        long start = System.nanoTime();
+        Thread.sleep(seconds * 1000L);
+        long count = counter.get() - startCount;
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        double cpu = server.cpuSeconds() - startCpu;
+        running.set(false);
+        pool.shutdown();
+        pool.awaitTermination(30, TimeUnit.SECONDS);
+        report(name, count, elapsed, cpu, "");
+    }
+
+    interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    private void rawSend() throws Exception {
+        String url = queue("bench-raw-" + System.nanoTime(), false);
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        String json = "{\"QueueUrl\":\"" + url + "\",\"MessageBody\":\"" + body("m") + "\"}";
+        HttpRequest request = HttpRequest.newBuilder(URI.create(endpoint + "/"))
+                .header("Content-Type", "application/x-amz-json-1.0")
+                .header("X-Amz-Target", "AmazonSQS.SendMessage")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build();
+        AtomicLong sent = new AtomicLong();
+        runFor(clients, seconds, () -> {
+            long start = System.nanoTime();
+            HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException("status " + response.statusCode());
+            }
+            sent.incrementAndGet();
+            latencyMicros.recordValue((System.nanoTime() - start) / 1000);
+        }, sent, "raw-send");
+    }
+
+    /** Fills a queue (not measured), then K consumers receive 10 + delete batch until every message arrived. */
+    private void drain(boolean fifo) throws Exception {
+        String url = queue("bench-" + workload + "-" + System.nanoTime() + (fifo ? ".fifo" : ""), fifo);
+        int[] nextInGroup = new int[groups];
+        List<SendMessageBatchRequestEntry> pending = new ArrayList<>();
+        List<java.util.concurrent.CompletableFuture<?>> fills = new ArrayList<>();
+        for (int i = 0; i < messages; i++) {
+            int group = i % groups;
+            String body = fifo ? body(group + "-" + nextInGroup[group]++) : body("m" + i);
+            pending.add(SendMessageBatchRequestEntry.builder().id("e" + pending.size()).messageBody(body)
+                    .messageGroupId(fifo ? "g" + group : null).build());
+            if (pending.size() == 10 || i == messages - 1) {
+                List<SendMessageBatchRequestEntry> entries = List.copyOf(pending);
+                pending.clear();
+                fills.add(sqs.sendMessageBatch(b -> b.queueUrl(url).entries(entries)));
+                if (fills.size() >= 64) {
+                    fills.forEach(java.util.concurrent.CompletableFuture::join);
+                    fills.clear();
+                }
+            }
+        }
+        fills.forEach(java.util.concurrent.CompletableFuture::join);
+        Set<String> received = ConcurrentHashMap.newKeySet();
+        AtomicLong duplicates = new AtomicLong();
+        AtomicLong orderViolations = new AtomicLong();
+        Map<Integer, Integer> lastInGroup = new ConcurrentHashMap<>();
+        double startCpu = server.cpuSeconds();
+        long start = System.nanoTime();
+        ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+        for (int c = 0; c < clients; c++) {
+            pool.submit(() -> {
+                while (received.size() < messages && System.nanoTime() - start < 300e9) {
+                    long t = System.nanoTime();
+                    List<Message> batch = sqs.receiveMessage(b -> b.queueUrl(url).maxNumberOfMessages(10)
+                            .waitTimeSeconds(1)).join().messages();
+                    latencyMicros.recordValue((System.nanoTime() - t) / 1000);
+                    for (Message m : batch) {
+                        String key = m.body().substring(0, m.body().indexOf(':'));
+                        if (!received.add(key)) {
+                            duplicates.incrementAndGet();
+                        }
+                        if (fifo) {
+                            int group = Integer.parseInt(key.substring(0, key.indexOf('-')));
+                            int index = Integer.parseInt(key.substring(key.indexOf('-') + 1));
+                            Integer last = lastInGroup.put(group, index);
+                            if (last != null && last >= index) {
+                                orderViolations.incrementAndGet();
+                            }
+                        }
+                    }
+                    if (!batch.isEmpty()) {
+                        sqs.deleteMessageBatch(b -> b.queueUrl(url).entries(batch.stream().map(m ->
+                                DeleteMessageBatchRequestEntry.builder().id(m.messageId()).receiptHandle(
+                                        m.receiptHandle()).build()).toList())).join();
+                    }
+                }
+                return null;
+            });
+        }
+        pool.shutdown();
+        pool.awaitTermination(310, TimeUnit.SECONDS);
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        report(workload, received.size(), elapsed, server.cpuSeconds() - startCpu, " complete="
+                + (received.size() == messages) + " duplicates=" + duplicates.get()
+                + (fifo ? " groups=" + groups + " order_violations=" + orderViolations.get() : ""));
+    }
+
+    /** Producers at a fixed total rate, consumers long-polling; latency = receive time minus send time. */
+    private void endToEnd() throws Exception {
+        String url = queue("bench-e2e-" + System.nanoTime(), false);
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicLong received = new AtomicLong();
+        ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+        for (int c = 0; c < clients; c++) {
+            pool.submit(() -> {
+                while (running.get()) {
+                    List<Message> batch = sqs.receiveMessage(b -> b.queueUrl(url).maxNumberOfMessages(10)
+                            .waitTimeSeconds(1)).join().messages();
+                    long now = System.currentTimeMillis() * 1000 + (System.nanoTime() / 1000) % 1000;
+                    for (Message m : batch) {
+                        long sentMicros = Long.parseLong(m.body().substring(0, m.body().indexOf(':')));
+                        latencyMicros.recordValue(Math.max(0, now - sentMicros));
+                        received.incrementAndGet();
+                    }
+                    if (!batch.isEmpty()) {
+                        sqs.deleteMessageBatch(b -> b.queueUrl(url).entries(batch.stream().map(m ->
+                                DeleteMessageBatchRequestEntry.builder().id(m.messageId()).receiptHandle(
+                                        m.receiptHandle()).build()).toList()));
+                    }
+                }
+                return null;
+            });
+        }
+        long intervalNanos = 1_000_000_000L / rate;
+        double startCpu = server.cpuSeconds();
+        long start = System.nanoTime();
+        long sent = 0;
+        while (System.nanoTime() - start < seconds * 1_000_000_000L) {
+            long due = start + sent * intervalNanos;
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                Thread.sleep(Duration.ofNanos(wait));
+            }
+            long micros = System.currentTimeMillis() * 1000 + (System.nanoTime() / 1000) % 1000;
+            sqs.sendMessage(b -> b.queueUrl(url).messageBody(body(Long.toString(micros))));
+            sent++;
+        }
+        Thread.sleep(2000);
+        running.set(false);
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        pool.shutdown();
+        pool.awaitTermination(30, TimeUnit.SECONDS);
+        report("e2e", received.get(), elapsed, server.cpuSeconds() - startCpu, " offered_per_s=" + rate);
+    }
+
+    /** C pollers wait on an empty queue: server CPU and RSS while idle, then the wake-up latency of single sends. */
+    private void longPollIdle() throws Exception {
+        String url = queue("bench-idle-" + System.nanoTime(), false);
+        AtomicBoolean running = new AtomicBoolean(true);
+        Map<String, Long> sentAt = new ConcurrentHashMap<>();
+        ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+        for (int p = 0; p < pollers; p++) {
+            pool.submit(() -> {
+                while (running.get()) {
+                    try {
+                        List<Message> batch = sqs.receiveMessage(b -> b.queueUrl(url).waitTimeSeconds(20)).join()
+                                .messages();
+                        long now = System.nanoTime();
+                        for (Message m : batch) {
+                            Long at = sentAt.remove(m.body().substring(0, m.body().indexOf(':')));
+                            if (at != null) {
+                                latencyMicros.recordValue((now - at) / 1000);
+                            }
+                            sqs.deleteMessage(b -> b.queueUrl(url).receiptHandle(m.receiptHandle()));
+                        }
+                    } catch (RuntimeException e) {
+                        Thread.sleep(100);
+                    }
+                }
+                return null;
+            });
+        }
+        Thread.sleep(5000); // let every poller connect and park
+        double startCpu = server.cpuSeconds();
+        long start = System.nanoTime();
+        Thread.sleep(seconds * 1000L);
+        double idleSeconds = (System.nanoTime() - start) / 1e9;
+        double idleCpu = server.cpuSeconds() - startCpu;
+        long idleRss = server.rssMiB();
+        int wakeups = 100;
+        for (int i = 0; i < wakeups; i++) {
+            String key = "w" + i;
+            sentAt.put(key, System.nanoTime());
+            sqs.sendMessage(b -> b.queueUrl(url).messageBody(body(key))).join();
+            Thread.sleep(50);
+        }
+        Thread.sleep(1000);
+        running.set(false);
+        System.out.printf("RESULT %s longpoll-idle pollers=%d idle_seconds=%.1f server_cpu_pct_of_one_core=%.2f"
+                        + " server_rss_mib=%d wakeups=%d wake_p50_ms=%.2f wake_p99_ms=%.2f wake_max_ms=%.2f%n",
+                label, pollers, idleSeconds, idleCpu / idleSeconds * 100, idleRss, latencyMicros.getTotalCount(),
+                latencyMicros.getValueAtPercentile(50) / 1000.0, latencyMicros.getValueAtPercentile(99) / 1000.0,
+                latencyMicros.getMaxValue() / 1000.0);
+        pool.shutdownNow();
+    }
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Runs the same workloads against Postbox (in-memory, then embedded) and ElasticMQ (its published server artifacts
+# from Maven Central) on this machine, one server at a time, and prints every result line and a table of ratios.
+# Usage: scripts/bench-compare.sh [seconds-per-workload]   (BENCH_SMOKE=1: a few seconds in all, for CI)
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$root/scripts/jdk.sh"
+cd "$root"
+seconds=${1:-10}
+smoke=${BENCH_SMOKE:-0}
+./mvnw -q -B install -DskipTests >/dev/null
+if [ ! -d bench/elasticmq/target/lib ]; then
+  ./mvnw -q -B -f bench/elasticmq/pom.xml dependency:copy-dependencies -DoutputDirectory=target/lib >/dev/null
+fi
+java="$JAVA_HOME/bin/java"
+load_cp="bench/target/postbox-bench-0.1.0-SNAPSHOT.jar:bench/target/lib/*"
+results=$(mktemp)
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+wait_port() { for _ in $(seq 1 300); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+
+if [ "$smoke" = 1 ]; then
+  workloads=("send --clients 4 --seconds 1" "raw-send --clients 4 --seconds 1" "drain --clients 2 --messages 500"
+             "fifo --clients 2 --groups 4 --messages 200" "longpoll-idle --pollers 20 --seconds 1")
+else
+  workloads=("send --clients 16 --seconds $seconds" "send-batch --clients 16 --seconds $seconds"
+             "raw-send --clients 32 --seconds $seconds" "drain --clients 8 --messages 50000"
+             "fifo --clients 8 --groups 16 --messages 20000" "e2e --clients 4 --rate 1000 --seconds $seconds"
+             "longpoll-idle --pollers 10000 --seconds $seconds")
+fi
+
+run_against() { # label, command that starts the server (gets PORT)
+  local label=$1 start=$2 port pid
+  for workload in "${workloads[@]}"; do
+    port=$(free_port)
+    PORT=$port bash -c "$start" >"/tmp/bench-$label.log" 2>&1 &
+    pid=$!
+    wait_port "$port" || { echo "$label did not start" >&2; cat "/tmp/bench-$label.log" >&2; exit 1; }
+    sleep 1
+    server_pid=$(pgrep -P "$pid" java || echo "$pid")
+    # shellcheck disable=SC2086
+    "$java" -cp "$load_cp" dev.postbox.bench.LoadGenerator --endpoint "http://127.0.0.1:$port" --label "$label" \
+      --server-pid "$server_pid" --workload $workload | grep '^RESULT' | tee -a "$results"
+    kill "$pid" 2>/dev/null || true; pkill -P "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+  done
+}
+
+run_against postbox-memory "exec $java -jar server/target/postbox-server.jar --storage memory --port \$PORT"
+run_against postbox-embedded "exec $java -jar server/target/postbox-server.jar --data-dir \$(mktemp -d) --port \$PORT"
+run_against elasticmq "ELASTICMQ_PORT=\$PORT exec $java -Dconfig.file=bench/elasticmq/elasticmq.conf -cp 'bench/elasticmq/target/lib/*' org.elasticmq.server.Main"
+
+python3 - "$results" <<'PY'
+import sys, re
+rows = {}
+for line in open(sys.argv[1]):
+    parts = line.split()
+    label, workload = parts[1], parts[2]
+    rows[(label, workload)] = dict(p.split("=", 1) for p in parts[3:] if "=" in p)
+workloads = sorted({w for _, w in rows})
+def num(label, workload, key):
+    try: return float(rows[(label, workload)][key])
+    except (KeyError, ValueError): return None
+print()
+print("| workload | metric | postbox-memory | postbox-embedded | elasticmq | memory vs elasticmq |")
+print("|---|---|---|---|---|---|")
+for w in workloads:
+    metrics = ["server_cpu_pct_of_one_core", "server_rss_mib", "wake_p99_ms"] if w == "longpoll-idle" else \
+              ["msgs_per_s", "server_cpu_us_per_msg", "p99_ms"]
+    for m in metrics:
+        a, b, c = (num(l, w, m) for l in ("postbox-memory", "postbox-embedded", "elasticmq"))
+        ratio = f"{a / c:.2f}x" if a is not None and c else "-"
+        fmt = lambda v: "-" if v is None else f"{v:,.2f}"
+        print(f"| {w} | {m} | {fmt(a)} | {fmt(b)} | {fmt(c)} | {ratio} |")
+PY

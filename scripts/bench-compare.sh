@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the same workloads against Postbox (in-memory, then embedded) and ElasticMQ (its published server artifacts
 # from Maven Central) on this machine, one server at a time, and prints every result line and a table of ratios.
-# Usage: scripts/bench-compare.sh [seconds-per-workload]   (BENCH_SMOKE=1: a few seconds in all, for CI)
+# Usage: scripts/bench-compare.sh [seconds-per-workload]
+#   BENCH_SMOKE=1: tiny workloads, to prove the suite runs (CI); BENCH_SERVERS: which servers (default all three)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/scripts/jdk.sh"
@@ -9,7 +10,8 @@ cd "$root"
 seconds=${1:-10}
 smoke=${BENCH_SMOKE:-0}
 ./mvnw -q -B install -DskipTests >/dev/null
-if [ ! -d bench/elasticmq/target/lib ]; then
+servers=${BENCH_SERVERS:-"postbox-memory postbox-embedded elasticmq"}
+if [[ " $servers " == *" elasticmq "* ]] && [ ! -d bench/elasticmq/target/lib ]; then
   ./mvnw -q -B -f bench/elasticmq/pom.xml dependency:copy-dependencies -DoutputDirectory=target/lib >/dev/null
 fi
 java="$JAVA_HOME/bin/java"
@@ -44,9 +46,14 @@ run_against() { # label, command that starts the server (gets PORT)
   done
 }
 
-run_against postbox-memory "exec $java -jar server/target/postbox-server.jar --storage memory --port \$PORT"
-run_against postbox-embedded "exec $java -jar server/target/postbox-server.jar --data-dir \$(mktemp -d) --port \$PORT"
-run_against elasticmq "ELASTICMQ_PORT=\$PORT exec $java -Dconfig.file=bench/elasticmq/elasticmq.conf -cp 'bench/elasticmq/target/lib/*' org.elasticmq.server.Main"
+for server in $servers; do
+  case $server in
+    postbox-memory) run_against "$server" "exec $java -jar server/target/postbox-server.jar --storage memory --port \$PORT" ;;
+    postbox-embedded) run_against "$server" "exec $java -jar server/target/postbox-server.jar --data-dir \$(mktemp -d) --port \$PORT" ;;
+    elasticmq) run_against "$server" "ELASTICMQ_PORT=\$PORT exec $java -Dconfig.file=bench/elasticmq/elasticmq.conf -cp 'bench/elasticmq/target/lib/*' org.elasticmq.server.Main" ;;
+    *) echo "unknown server $server" >&2; exit 2 ;;
+  esac
+done
 
 python3 - "$results" <<'PY'
 import sys, re

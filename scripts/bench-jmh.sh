@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# JMH microbenchmarks of the hot paths (bench/src/main/java/dev/postbox/bench/jmh). Usage: [regex] [jmh options]
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$root/scripts/jdk.sh"
+cd "$root"
+./mvnw -q -B install -DskipTests >/dev/null
+exec "$JAVA_HOME/bin/java" -cp "bench/target/postbox-bench-0.1.0-SNAPSHOT.jar:bench/target/lib/*" org.openjdk.jmh.Main "${@:-HotPath}"

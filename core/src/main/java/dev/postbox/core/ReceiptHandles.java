@@ -26,9 +26,12 @@ public final class ReceiptHandles {
     private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
 
     private final SecretKeySpec secret;
+    /** Initialised once; each use works on a clone (cheaper than a provider lookup and key setup per call). */
+    private final Mac prototype;
 
     public ReceiptHandles(byte[] secret) {
         this.secret = new SecretKeySpec(secret.clone(), "HmacSHA256");
+        this.prototype = newMac();
     }
 
     /** What a valid handle says. */
@@ -72,12 +75,22 @@ public final class ReceiptHandles {
     }
 
     private byte[] mac(QueueKey queue, byte[] handleBytes) {
+        Mac mac;
+        try {
+            mac = (Mac) prototype.clone();
+        } catch (CloneNotSupportedException e) {
+            mac = newMac();
+        }
+        mac.update((queue.accountId() + "|" + queue.name() + "|").getBytes(StandardCharsets.UTF_8));
+        mac.update(handleBytes, 0, PAYLOAD);
+        return mac.doFinal();
+    }
+
+    private Mac newMac() {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(secret);
-            mac.update((queue.accountId() + "|" + queue.name() + "|").getBytes(StandardCharsets.UTF_8));
-            mac.update(handleBytes, 0, PAYLOAD);
-            return mac.doFinal();
+            return mac;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("every JDK provides HmacSHA256", e);
         }

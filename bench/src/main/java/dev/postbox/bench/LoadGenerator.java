@@ -203,7 +203,8 @@ public final class LoadGenerator implements Callable<Integer> {
                 List<SendMessageBatchRequestEntry> entries = List.copyOf(pending);
                 pending.clear();
                 fills.add(sqs.sendMessageBatch(b -> b.queueUrl(url).entries(entries)));
-                if (fills.size() >= 64) {
+                // FIFO order is the order in which batches reach the server: send them one after another.
+                if (fills.size() >= (fifo ? 1 : 64)) {
                     fills.forEach(java.util.concurrent.CompletableFuture::join);
                     fills.clear();
                 }
@@ -338,17 +339,25 @@ public final class LoadGenerator implements Callable<Integer> {
         double idleCpu = server.cpuSeconds() - startCpu;
         long idleRss = server.rssMiB();
         int wakeups = 100;
+        int failedSends = 0;
         for (int i = 0; i < wakeups; i++) {
             String key = "w" + i;
             sentAt.put(key, System.nanoTime());
-            sqs.sendMessage(b -> b.queueUrl(url).messageBody(body(key))).join();
+            try {
+                sqs.sendMessage(b -> b.queueUrl(url).messageBody(body(key))).join();
+            } catch (RuntimeException e) {
+                sentAt.remove(key);
+                failedSends++;
+            }
             Thread.sleep(50);
         }
         Thread.sleep(1000);
         running.set(false);
         System.out.printf("RESULT %s longpoll-idle pollers=%d idle_seconds=%.1f server_cpu_pct_of_one_core=%.2f"
-                        + " server_rss_mib=%d wakeups=%d wake_p50_ms=%.2f wake_p99_ms=%.2f wake_max_ms=%.2f%n",
-                label, pollers, idleSeconds, idleCpu / idleSeconds * 100, idleRss, latencyMicros.getTotalCount(),
+                        + " server_rss_mib=%d failed_sends=%d wakeups=%d wake_p50_ms=%.2f wake_p99_ms=%.2f"
+                        + " wake_max_ms=%.2f%n",
+                label, pollers, idleSeconds, idleCpu / idleSeconds * 100, idleRss, failedSends,
+                latencyMicros.getTotalCount(),
                 latencyMicros.getValueAtPercentile(50) / 1000.0, latencyMicros.getValueAtPercentile(99) / 1000.0,
                 latencyMicros.getMaxValue() / 1000.0);
         pool.shutdownNow();

@@ -1,29 +1,16 @@
 package dev.postbox.it;
 
-import dev.postbox.it.SqsClientUnderTest.SqsError;
-import dev.postbox.server.PostboxConfig;
-import dev.postbox.server.PostboxServer;
-import dev.postbox.testkit.ManualClock;
-import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.sqs.model.*;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The spec for standard queues: every operation of the core issue, its semantics and its errors. */
 abstract class StandardQueueSpec extends SpecSupport {

@@ -1,7 +1,6 @@
 package dev.postbox.protocol;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.postbox.core.ErrorCode;
 import dev.postbox.core.SqsException;
 import dev.postbox.core.api.MessageAttributeValue;
@@ -147,9 +146,5 @@ final class Params {
         }
         return new SqsException(ErrorCode.INVALID_PARAMETER_VALUE,
                 "Value " + shown + " for parameter " + member + " is invalid. Reason: " + reason + ".");
-    }
-
-    static ObjectNode emptyObject() {
-        return Json.MAPPER.createObjectNode();
     }
 }

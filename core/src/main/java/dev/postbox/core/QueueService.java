@@ -164,21 +164,29 @@ public final class QueueService implements SqsApi, AutoCloseable {
 
     @Override
     public ListQueues.Result listQueues(CallContext call, ListQueues.Request request) {
-        Integer maxResults = request.maxResults();
+        String prefix = request.queueNamePrefix() == null ? "" : request.queueNamePrefix();
+        Page page = page(call, store.queues(settings.accountId(), prefix), request.maxResults(), request.nextToken());
+        return new ListQueues.Result(page.urls(), page.nextToken());
+    }
+
+    private record Page(List<String> urls, String nextToken) {
+    }
+
+    /**
+     * One page of queue URLs from queues ordered by name: {@code MaxResults} 1..1000 (1000 when absent), resuming
+     * after the name in {@code NextToken}; a next token only when {@code MaxResults} was given and more remain (AWS).
+     */
+    private static Page page(CallContext call, List<QueueRecord> queues, Integer maxResults, String nextToken) {
         if (maxResults != null && (maxResults < 1 || maxResults > Limits.MAX_LIST_QUEUES_RESULTS)) {
             throw SqsException.invalidParameter("MaxResults", maxResults,
                     "MaxResults must be an integer between 1 and 1000.");
         }
-        String after = null;
-        if (request.nextToken() != null && !request.nextToken().isEmpty()) {
-            after = decodeNextToken(request.nextToken());
-        }
-        String prefix = request.queueNamePrefix() == null ? "" : request.queueNamePrefix();
+        String after = nextToken == null || nextToken.isEmpty() ? null : decodeNextToken(nextToken);
         int limit = maxResults == null ? Limits.MAX_LIST_QUEUES_RESULTS : maxResults;
         List<String> urls = new ArrayList<>();
         String last = null;
         boolean more = false;
-        for (QueueRecord queue : store.queues(settings.accountId(), prefix)) {
+        for (QueueRecord queue : queues) {
             if (after != null && queue.key().name().compareTo(after) <= 0) {
                 continue;
             }
@@ -189,8 +197,7 @@ public final class QueueService implements SqsApi, AutoCloseable {
             urls.add(QueueUrls.url(call.baseUrl(), queue.key()));
             last = queue.key().name();
         }
-        String nextToken = more && maxResults != null ? encodeNextToken(last) : null;
-        return new ListQueues.Result(urls, nextToken);
+        return new Page(urls, more && maxResults != null ? encodeNextToken(last) : null);
     }
 
     private static String encodeNextToken(String lastName) {
@@ -822,32 +829,14 @@ public final class QueueService implements SqsApi, AutoCloseable {
     public ListDeadLetterSourceQueues.Result listDeadLetterSourceQueues(CallContext call,
                                                                         ListDeadLetterSourceQueues.Request request) {
         QueueRecord deadLetter = requireQueue(request.queueUrl());
-        Integer maxResults = request.maxResults();
-        if (maxResults != null && (maxResults < 1 || maxResults > Limits.MAX_LIST_QUEUES_RESULTS)) {
-            throw SqsException.invalidParameter("MaxResults", maxResults,
-                    "MaxResults must be an integer between 1 and 1000.");
-        }
-        String after = request.nextToken() == null || request.nextToken().isEmpty() ? null
-                : decodeNextToken(request.nextToken());
         String deadLetterArn = QueueUrls.arn(call.region(), deadLetter.key());
-        int limit = maxResults == null ? Limits.MAX_LIST_QUEUES_RESULTS : maxResults;
-        List<String> urls = new ArrayList<>();
-        String last = null;
-        boolean more = false;
-        for (QueueRecord queue : store.queues(deadLetter.key().accountId(), "")) {
+        List<QueueRecord> sources = store.queues(deadLetter.key().accountId(), "").stream().filter(queue -> {
             String redrive = queue.attributes().get(QueueAttributes.REDRIVE_POLICY);
-            if (redrive == null || (after != null && queue.key().name().compareTo(after) <= 0)
-                    || !deadLetterArn.equals(RedrivePolicies.parseRedrivePolicy(redrive).deadLetterTargetArn())) {
-                continue;
-            }
-            if (urls.size() == limit) {
-                more = true;
-                break;
-            }
-            urls.add(QueueUrls.url(call.baseUrl(), queue.key()));
-            last = queue.key().name();
-        }
-        return new ListDeadLetterSourceQueues.Result(urls, more && maxResults != null ? encodeNextToken(last) : null);
+            return redrive != null
+                    && deadLetterArn.equals(RedrivePolicies.parseRedrivePolicy(redrive).deadLetterTargetArn());
+        }).toList();
+        Page page = page(call, sources, request.maxResults(), request.nextToken());
+        return new ListDeadLetterSourceQueues.Result(page.urls(), page.nextToken());
     }
 
     @Override

@@ -2,8 +2,8 @@ package dev.postbox.store.embedded;
 
 import dev.postbox.core.ErrorCode;
 import dev.postbox.core.Limits;
-import dev.postbox.core.QueueAttributes;
 import dev.postbox.core.SqsException;
+import dev.postbox.core.QueueAttributes;
 import dev.postbox.core.store.Delivery;
 import dev.postbox.core.store.MessageData;
 import dev.postbox.core.store.NewMessage;
@@ -20,11 +20,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
@@ -43,7 +41,7 @@ import java.util.function.UnaryOperator;
 public final class EmbeddedQueueStore implements QueueStore {
     private final DurableLog log;
     private final InstantSource clock;
-    private final ConcurrentHashMap<QueueKey, MemoryQueue> queues = new ConcurrentHashMap<>();
+    private final QueueTable queues = new QueueTable();
     /** Serialises changes to queue records (rare), so that disk and memory apply them in the same order. */
     private final ReentrantLock metadataLock = new ReentrantLock();
 
@@ -138,16 +136,12 @@ public final class EmbeddedQueueStore implements QueueStore {
 
     @Override
     public Optional<QueueRecord> queue(QueueKey key) {
-        MemoryQueue queue = queues.get(key);
-        return queue == null ? Optional.empty() : Optional.of(queue.record());
+        return queues.record(key);
     }
 
     @Override
     public List<QueueRecord> queues(String accountId, String namePrefix) {
-        return queues.values().stream().map(MemoryQueue::record)
-                .filter(r -> r.key().accountId().equals(accountId) && r.key().name().startsWith(namePrefix))
-                .sorted(Comparator.comparing(r -> r.key().name()))
-                .toList();
+        return queues.records(accountId, namePrefix);
     }
 
     @Override
@@ -344,7 +338,7 @@ public final class EmbeddedQueueStore implements QueueStore {
 
     @Override
     public void wakeAllWaiters() {
-        queues.values().forEach(MemoryQueue::close);
+        queues.closeAll();
     }
 
     @Override
@@ -360,15 +354,11 @@ public final class EmbeddedQueueStore implements QueueStore {
 
     /** For tests: the structural invariant of every queue. */
     public boolean invariantsHold() {
-        return queues.values().stream().allMatch(MemoryQueue::invariantHolds);
+        return queues.invariantsHold();
     }
 
     private MemoryQueue require(QueueKey key) {
-        MemoryQueue queue = queues.get(key);
-        if (queue == null) {
-            throw SqsException.queueDoesNotExist();
-        }
-        return queue;
+        return queues.require(key);
     }
 
     /**

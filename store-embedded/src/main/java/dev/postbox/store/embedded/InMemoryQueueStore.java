@@ -1,6 +1,5 @@
 package dev.postbox.store.embedded;
 
-import dev.postbox.core.SqsException;
 import dev.postbox.core.store.Delivery;
 import dev.postbox.core.store.NewMessage;
 import dev.postbox.core.store.QueueCounts;
@@ -10,15 +9,13 @@ import dev.postbox.core.store.QueueStore;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 
 /** Ephemeral storage: every queue lives on the heap, one {@link MemoryQueue} (and one lock) per queue. */
 public final class InMemoryQueueStore implements QueueStore {
-    private final ConcurrentHashMap<QueueKey, MemoryQueue> queues = new ConcurrentHashMap<>();
+    private final QueueTable queues = new QueueTable();
     private final byte[] secret = new byte[32];
 
     public InMemoryQueueStore() {
@@ -39,16 +36,12 @@ public final class InMemoryQueueStore implements QueueStore {
 
     @Override
     public Optional<QueueRecord> queue(QueueKey key) {
-        MemoryQueue queue = queues.get(key);
-        return queue == null ? Optional.empty() : Optional.of(queue.record());
+        return queues.record(key);
     }
 
     @Override
     public List<QueueRecord> queues(String accountId, String namePrefix) {
-        return queues.values().stream().map(MemoryQueue::record)
-                .filter(r -> r.key().accountId().equals(accountId) && r.key().name().startsWith(namePrefix))
-                .sorted(Comparator.comparing(r -> r.key().name()))
-                .toList();
+        return queues.records(accountId, namePrefix);
     }
 
     @Override
@@ -118,7 +111,7 @@ public final class InMemoryQueueStore implements QueueStore {
 
     @Override
     public void wakeAllWaiters() {
-        queues.values().forEach(MemoryQueue::close);
+        queues.closeAll();
     }
 
     @Override
@@ -128,14 +121,10 @@ public final class InMemoryQueueStore implements QueueStore {
 
     /** For tests: the structural invariant of every queue. */
     public boolean invariantsHold() {
-        return queues.values().stream().allMatch(MemoryQueue::invariantHolds);
+        return queues.invariantsHold();
     }
 
     private MemoryQueue require(QueueKey key) {
-        MemoryQueue queue = queues.get(key);
-        if (queue == null) {
-            throw SqsException.queueDoesNotExist();
-        }
-        return queue;
+        return queues.require(key);
     }
 }

@@ -125,18 +125,33 @@ public final class PostboxServer implements AutoCloseable {
         }
     }
 
-    /** The body, or null when it is larger than the configured bound (read no further than the bound). */
+    /**
+     * The body, or null when it is larger than the configured bound (read no further than the bound). With a
+     * Content-Length (every SDK sends one) exactly that many bytes are read into one array; only a chunked body is
+     * read in pieces up to the bound. (Reading with the bound as the length cost a fifth of the server's CPU.)
+     */
     private byte[] readBody(ServerRequest req) {
         int limit = config.maxRequestBytes();
-        if (req.headers().contentLength().orElse(0) > limit) {
+        long declared = req.headers().contentLength().orElse(-1);
+        if (declared > limit) {
             return null;
         }
         if (!req.content().hasEntity()) {
             return new byte[0];
         }
         try (InputStream in = req.content().inputStream()) {
-            byte[] bytes = in.readNBytes(limit + 1);
-            return bytes.length > limit ? null : bytes;
+            if (declared >= 0) {
+                return in.readNBytes((int) declared);
+            }
+            java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+            byte[] chunk = new byte[8192];
+            for (int n; (n = in.read(chunk)) > 0; ) {
+                if (body.size() + n > limit) {
+                    return null;
+                }
+                body.write(chunk, 0, n);
+            }
+            return body.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -75,6 +75,22 @@ class PostboxServerTest {
     }
 
     @Test
+    void chunkedBodiesAreReadAndBoundedToo() throws Exception {
+        HttpResponse<String> ok = HTTP.send(HttpRequest.newBuilder(URI.create(server.endpoint() + "/"))
+                .header("X-Amz-Target", "AmazonSQS.ListQueues").header("Content-Type", "application/x-amz-json-1.0")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() ->
+                        new java.io.ByteArrayInputStream("{}".getBytes()))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(ok.statusCode()).isEqualTo(200);
+        byte[] big = new byte[2_000_001];
+        java.util.Arrays.fill(big, (byte) 'x');
+        HttpResponse<String> tooBig = HTTP.send(HttpRequest.newBuilder(URI.create(server.endpoint() + "/"))
+                .header("X-Amz-Target", "AmazonSQS.SendMessage").header("Content-Type", "application/x-amz-json-1.0")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(tooBig.statusCode()).isEqualTo(413);
+    }
+
+    @Test
     void configurationIsValidatedNamingKeyAndValue(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         assertThatThrownBy(() -> PostboxConfig.resolve(null, Map.of(), Map.of(PostboxConfig.HTTP_PORT, "70000")))
                 .hasMessage("invalid value '70000' for http.port: expected an integer from 0 to 65535");

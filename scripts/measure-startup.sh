@@ -10,7 +10,7 @@ times=()
 for i in $(seq 1 "$runs"); do
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
   start=$(date +%s%N)
-  "$JAVA_HOME/bin/java" ${POSTBOX_JAVA_OPTS:-} -jar "$root/server/target/postbox-server.jar" --port "$port" >/dev/null 2>&1 &
+  "$JAVA_HOME/bin/java" ${POSTBOX_JAVA_OPTS:-} -jar "$root/server/target/postbox-server.jar" --storage memory --port "$port" >/dev/null 2>&1 &
   pid=$!
   until curl -fs -X POST -H 'X-Amz-Target: AmazonSQS.ListQueues' -H 'Content-Type: application/x-amz-json-1.0' \
       -d '{}' "http://127.0.0.1:$port/" >/dev/null 2>&1; do sleep 0.005; done

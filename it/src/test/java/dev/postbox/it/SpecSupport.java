@@ -41,6 +41,12 @@ abstract class SpecSupport {
         return Map.of(PostboxConfig.STORAGE_KIND, "memory");
     }
 
+    /** Storage flags for the variants that run a spec on the durable store (fresh data directory). */
+    static Map<String, String> durableStorage() throws java.io.IOException {
+        return Map.of(PostboxConfig.STORAGE_KIND, "embedded",
+                PostboxConfig.STORAGE_DATA_DIR, java.nio.file.Files.createTempDirectory("postbox-spec").toString());
+    }
+
     @BeforeAll
     void startServer() throws java.io.IOException {
         Map<String, String> flags = new java.util.HashMap<>(storageFlags());

@@ -1,9 +1,6 @@
 package dev.postbox.it;
 
-import dev.postbox.server.PostboxConfig;
-
 import java.io.IOException;
-import java.nio.file.Files;
 import java.util.Map;
 
 /** {@link StandardQueueSpec} on the durable embedded store (RocksDB, fsync always), through the Json protocol. */
@@ -15,7 +12,6 @@ class StandardQueueDurableJsonIT extends StandardQueueSpec {
 
     @Override
     Map<String, String> storageFlags() throws IOException {
-        return Map.of(PostboxConfig.STORAGE_KIND, "embedded",
-                PostboxConfig.STORAGE_DATA_DIR, Files.createTempDirectory("postbox-spec").toString());
+        return durableStorage();
     }
 }

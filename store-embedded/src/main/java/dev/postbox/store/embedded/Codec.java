@@ -60,10 +60,6 @@ final class Codec {
         return ByteBuffer.allocate(16).putLong(incarnation).putLong(sequence).array();
     }
 
-    static long sequenceOf(byte[] messageKey) {
-        return ByteBuffer.wrap(messageKey, 8, 8).getLong();
-    }
-
     static byte[] prefix(long incarnation) {
         return ByteBuffer.allocate(8).putLong(incarnation).array();
     }

@@ -97,7 +97,6 @@ final class DurableLog implements AutoCloseable {
     private final DBOptions dbOptions;
     private final ColumnFamilyOptions familyOptions;
     private final List<ColumnFamilyHandle> handles;
-    private final FsyncPolicy policy;
     private final WriteOptions writeOptions;
     private final BlockingQueue<Pending> pending = new LinkedBlockingQueue<>();
     private final Thread committer;
@@ -112,7 +111,6 @@ final class DurableLog implements AutoCloseable {
         this.dbOptions = dbOptions;
         this.familyOptions = familyOptions;
         this.handles = handles;
-        this.policy = policy;
         this.writeOptions = new WriteOptions().setSync(policy == FsyncPolicy.ALWAYS);
         this.secret = readOrCreateSecret();
         this.committer = Thread.ofPlatform().name("postbox-committer").daemon().start(this::commitLoop);
@@ -268,14 +266,6 @@ final class DurableLog implements AutoCloseable {
         }
     }
 
-    byte[] get(ColumnFamily family, byte[] key) {
-        try {
-            return db.get(handle(family), key);
-        } catch (RocksDBException e) {
-            throw new IllegalStateException("read failed: " + e.getMessage(), e);
-        }
-    }
-
     /** Reads many keys of one family at once; missing keys give null entries. */
     List<byte[]> multiGet(ColumnFamily family, List<byte[]> keys) {
         try {
@@ -340,10 +330,6 @@ final class DurableLog implements AutoCloseable {
             }
         }
         return true;
-    }
-
-    FsyncPolicy policy() {
-        return policy;
     }
 
     @Override

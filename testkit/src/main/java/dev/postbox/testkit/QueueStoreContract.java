@@ -355,10 +355,9 @@ public abstract class QueueStoreContract {
         assertThat(counts.visible() + counts.inFlight()).isZero();
     }
 
-    @Test
-    void waitingReceiverWakesOnSend() throws Exception {
-        CountDownLatch returned = new CountDownLatch(1);
-        Thread waiter = Thread.ofVirtual().start(() -> {
+    /** A long poll parked on the queue for up to 20 s; {@code returned} counts down when it stops waiting. */
+    private Thread parkedPoll(CountDownLatch returned) {
+        return Thread.ofVirtual().start(() -> {
             try {
                 store.awaitReceivable(key, Duration.ofSeconds(20), clock.instant());
             } catch (InterruptedException e) {
@@ -366,10 +365,84 @@ public abstract class QueueStoreContract {
             }
             returned.countDown();
         });
+    }
+
+    @Test
+    void waitingReceiverWakesOnSend() throws Exception {
+        CountDownLatch returned = new CountDownLatch(1);
+        Thread waiter = parkedPoll(returned);
         Thread.sleep(50);
         send("wake");
         assertThat(returned.await(5, TimeUnit.SECONDS)).isTrue();
         waiter.join();
+    }
+
+    @Test
+    void waitingReceiverWakesWhenAnInFlightMessageBecomesVisibleAgain() throws Exception {
+        send("comes back");
+        assertThat(store.receive(key, 1, Duration.ofSeconds(1), clock.instant(), null)).hasSize(1);
+        CountDownLatch returned = new CountDownLatch(1);
+        Thread waiter = parkedPoll(returned); // starts while the message is in flight; nothing touches the queue
+        Thread.sleep(50);
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(returned.await(5, TimeUnit.SECONDS)).as("woken when the visibility timeout ended").isTrue();
+        waiter.join();
+        assertThat(receive(1)).extracting(d -> d.data().body()).containsExactly("comes back");
+    }
+
+    @Test
+    void waitingReceiverWakesWhenAMessageDelayedDuringTheWaitBecomesVisible() throws Exception {
+        CountDownLatch returned = new CountDownLatch(1);
+        Thread waiter = parkedPoll(returned);
+        Thread.sleep(50);
+        store.send(key, List.of(message("delayed", Duration.ofSeconds(1))), clock.instant());
+        assertThat(returned.await(300, TimeUnit.MILLISECONDS)).as("not woken while the message is delayed").isFalse();
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(returned.await(5, TimeUnit.SECONDS)).as("woken when the delay ended").isTrue();
+        waiter.join();
+        assertThat(receive(1)).extracting(d -> d.data().body()).containsExactly("delayed");
+    }
+
+    /** Each poller does what a long-polling ReceiveMessage does: receive, else wait, until it got a message. */
+    private void everyWaitingPollerGetsAMessage(QueueKey queue, Runnable sendAll, int pollers) throws Exception {
+        CountDownLatch served = new CountDownLatch(pollers);
+        Set<Long> seen = ConcurrentHashMap.newKeySet();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int p = 0; p < pollers; p++) {
+                pool.submit(() -> {
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                    while (System.nanoTime() < deadline) {
+                        List<Delivery> got = store.receive(queue, 1, THIRTY_SECONDS, clock.instant(), null);
+                        if (!got.isEmpty()) {
+                            seen.add(got.get(0).sequence());
+                            served.countDown();
+                            return null;
+                        }
+                        store.awaitReceivable(queue, Duration.ofSeconds(20), clock.instant());
+                    }
+                    return null;
+                });
+            }
+            Thread.sleep(100);
+            sendAll.run();
+            assertThat(served.await(5, TimeUnit.SECONDS)).as("every poller served, none left waiting").isTrue();
+        }
+        assertThat(seen).hasSize(pollers);
+    }
+
+    @Test
+    void aBatchSentToManyWaitersWakesEnoughOfThem() throws Exception {
+        int pollers = 50;
+        everyWaitingPollerGetsAMessage(key, () -> store.send(key, java.util.stream.IntStream.range(0, pollers)
+                .mapToObj(i -> message("m" + i, Duration.ZERO)).toList(), clock.instant()), pollers);
+    }
+
+    @Test
+    void fifoMessagesInManyGroupsReachEveryWaiter() throws Exception {
+        QueueKey fifo = createFifoQueue("waiters.fifo", Map.of());
+        int groups = 20;
+        everyWaitingPollerGetsAMessage(fifo, () -> store.send(fifo, java.util.stream.IntStream.range(0, groups)
+                .mapToObj(i -> message("m" + i, Duration.ZERO, "g" + i, "d" + i)).toList(), clock.instant()), groups);
     }
 
     @Test

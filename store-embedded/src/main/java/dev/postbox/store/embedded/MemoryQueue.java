@@ -20,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
@@ -55,7 +54,7 @@ final class MemoryQueue {
     }
 
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition receivable = lock.newCondition();
+    private final Waiters waiters = new Waiters(lock);
     private final Map<Long, StoredMessage> bySequence = new HashMap<>();
     private final TreeSet<StoredMessage> byAge = new TreeSet<>(BY_AGE);
     private final TreeSet<StoredMessage> pending = new TreeSet<>(BY_VISIBLE_AT);
@@ -294,7 +293,7 @@ final class MemoryQueue {
             order.added(message);
             if (visibleAt != null && visibleAt.isAfter(now)) {
                 boolean inFlight = message.receiveCount > 0;
-                toPending(message, inFlight ? IN_FLIGHT : DELAYED, visibleAt);
+                toPending(message, inFlight ? IN_FLIGHT : DELAYED, visibleAt, now);
                 if (inFlight) {
                     // It entered in flight without a take: the order must count it (a FIFO group stays locked),
                     // just as for a visibility change of a visible message.
@@ -323,7 +322,7 @@ final class MemoryQueue {
         byAge.add(message);
         order.added(message);
         if (visibleAt.isAfter(now)) {
-            toPending(message, DELAYED, visibleAt);
+            toPending(message, DELAYED, visibleAt, now);
         } else {
             makeVisible(message);
         }
@@ -364,7 +363,7 @@ final class MemoryQueue {
                         releaseAfter.add(message); // visible again, but not to this same receive
                     } else {
                         message.state = null;
-                        toPending(message, IN_FLIGHT, now.plus(visibilityTimeout));
+                        toPending(message, IN_FLIGHT, now.plus(visibilityTimeout), now);
                     }
                     deliveries.add(new Delivery(message.data, message.sequence, message.receiveCount,
                             message.firstReceivedAt, message.sequenceNumber));
@@ -373,6 +372,11 @@ final class MemoryQueue {
             for (StoredMessage message : releaseAfter) {
                 order.settled(message);
                 makeVisible(message);
+            }
+            if (order.hasReceivable()) {
+                waiters.wake(1); // more is receivable than this receive took: pass the turn on (see signal)
+            } else {
+                armAlarm(now);
             }
             return new Received(deliveries, toDeadLetter);
         } finally {
@@ -423,7 +427,7 @@ final class MemoryQueue {
             if (message != null) {
                 remove(message);
                 if (record.fifo()) {
-                    receivable.signalAll(); // the delete may have unlocked its group
+                    signal(1); // the delete may have unlocked its group
                 }
             }
         } finally {
@@ -464,7 +468,7 @@ final class MemoryQueue {
             if (message.state == IN_FLIGHT) {
                 unpend(message);
                 if (hide) {
-                    toPending(message, IN_FLIGHT, visibleAt);
+                    toPending(message, IN_FLIGHT, visibleAt, now);
                 } else {
                     order.settled(message);
                     makeVisible(message);
@@ -474,7 +478,7 @@ final class MemoryQueue {
                 visible--;
                 message.state = null;
                 order.leftVisible(message);
-                toPending(message, IN_FLIGHT, visibleAt);
+                toPending(message, IN_FLIGHT, visibleAt, now);
             }
             return true;
         } finally {
@@ -525,23 +529,35 @@ final class MemoryQueue {
         return fairOrder == null ? 0 : fairOrder.coldCount();
     }
 
+    /**
+     * Parks the calling long poll until something may be receivable (a send, a message whose visibility timeout or
+     * delay ends: see {@link Waiters}), the queue closes, or {@code maxWait} has passed.
+     */
     void awaitReceivable(Duration maxWait, Instant now) throws InterruptedException {
+        Waiters.Waiter waiter;
+        long waitNanos = maxWait.toNanos();
         lock.lock();
         try {
             promoteDue(now);
-            if (closed || order.hasReceivable()) {
+            if (closed || order.hasReceivable() || waitNanos <= 0) {
                 return;
             }
-            long waitNanos = maxWait.toNanos();
-            if (!pending.isEmpty()) {
-                Duration untilNext = Duration.between(now, pending.first().visibleAt);
-                waitNanos = Math.min(waitNanos, Math.max(0, untilNext.toNanos()));
-            }
-            if (waitNanos > 0) {
-                receivable.awaitNanos(waitNanos);
-            }
+            waiter = waiters.join();
+            armAlarm(now);
         } finally {
             lock.unlock();
+        }
+        try {
+            waiter.await(waitNanos);
+        } finally {
+            if (!waiter.woken()) {
+                lock.lock();
+                try {
+                    waiters.leave(waiter);
+                } finally {
+                    lock.unlock();
+                }
+            }
         }
     }
 
@@ -550,7 +566,7 @@ final class MemoryQueue {
         lock.lock();
         try {
             closed = true;
-            receivable.signalAll();
+            waiters.wakeAll();
         } finally {
             lock.unlock();
         }
@@ -572,16 +588,21 @@ final class MemoryQueue {
         }
     }
 
+    /**
+     * Wakes one waiter per newly visible message (a FIFO queue: one, as any waiter may take a whole group's turn).
+     * No wake-up is lost: a woken waiter always receives again, and a receive that leaves receivable messages behind
+     * wakes the next waiter.
+     */
     private void signal(int newlyVisible) {
-        if (newlyVisible == 0) {
-            return;
+        if (newlyVisible > 0 && order.hasReceivable()) {
+            waiters.wake(record.fifo() ? 1 : newlyVisible);
         }
-        if (record.fifo()) {
-            receivable.signalAll(); // which waiter can use them depends on group locks
-        } else {
-            for (int i = 0; i < newlyVisible; i++) {
-                receivable.signal();
-            }
+    }
+
+    /** Keeps the invariant: while polls wait and a message is pending, an alarm rings when the first is due. */
+    private void armAlarm(Instant now) {
+        if (!pending.isEmpty()) {
+            waiters.wakeOneWithin(Duration.between(now, pending.first().visibleAt).toNanos());
         }
     }
 
@@ -628,10 +649,13 @@ final class MemoryQueue {
         order.becameVisible(message);
     }
 
-    private void toPending(StoredMessage message, StoredMessage.State state, Instant visibleAt) {
+    private void toPending(StoredMessage message, StoredMessage.State state, Instant visibleAt, Instant now) {
         message.state = state;
         message.visibleAt = visibleAt;
         pending.add(message);
+        if (pending.first() == message) {
+            armAlarm(now);
+        }
         if (state == IN_FLIGHT) {
             inFlight++;
         } else {

@@ -63,6 +63,9 @@ public final class PostboxServer implements AutoCloseable {
                 // Responses are small and written in more than one segment: without TCP_NODELAY, Nagle's algorithm
                 // and the client's delayed ACK add ~40 ms to a request/response exchange.
                 .connectionOptions(options -> options.tcpNoDelay(true))
+                // Blocking sockets on virtual threads: one 8 KiB read buffer per connection instead of NIO's two
+                // (10,000 idle long polls: ~100 MiB less heap, same throughput in the raw-send benchmark).
+                .useNio(false)
                 .routing(routing -> routing
                         .get("/health", (req, res) -> res.header(HeaderNames.CONTENT_TYPE, "application/json")
                                 .send("{\"status\":\"UP\"}"))

@@ -1,69 +1,103 @@
 package dev.postbox.server;
 
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.DefaultParser;
+import org.apache.commons.cli.HelpFormatter;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.apache.commons.cli.ParseException;
 
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /** {@code ./postbox}: starts the server and runs until SIGTERM or Ctrl-C. */
-@Command(name = "postbox", mixinStandardHelpOptions = true, version = "Postbox 0.1.0",
-        description = "An Amazon SQS-compatible message queue server.",
-        footer = {"", "Configuration precedence: defaults < --config file < POSTBOX_* environment variables < flags.",
-                "Config keys: http.host, http.port, http.public-base-url, http.max-request-bytes, storage.kind,",
-                "storage.data-dir, storage.fsync (always|interval), storage.fsync-interval-ms, sqs.account-id,",
-                "sqs.region, sqs.queue-reuse-delay-seconds, sqs.purge-interval-seconds."})
-public final class Main implements Callable<Integer> {
+public final class Main {
     /** Kept referenced: java.util.logging holds loggers weakly, and a collected logger loses its level. */
     private static final Logger HELIDON_LOG = Logger.getLogger("io.helidon");
-
-    @Option(names = "--host", description = "Interface to listen on (default 127.0.0.1).")
-    String host;
-
-    @Option(names = "--port", description = "Port to listen on (default 9324; 0 picks a free one).")
-    String port;
-
-    @Option(names = "--storage", description = "Storage kind: embedded (durable, default) or memory (ephemeral).")
-    String storage;
-
-    @Option(names = "--data-dir", description = "Data directory of the embedded storage (default ./postbox-data).")
-    String dataDir;
-
-    @Option(names = "--config", description = "A properties file with configuration keys.")
-    Path configFile;
+    private static final String VERSION = "Postbox 0.1.0";
+    private static final String FOOTER = String.join(System.lineSeparator(), "",
+            "Configuration precedence: defaults < --config file < POSTBOX_* environment variables < flags.",
+            "Config keys: http.host, http.port, http.public-base-url, http.max-request-bytes, storage.kind,",
+            "storage.data-dir, storage.fsync (always|interval), storage.fsync-interval-ms, sqs.account-id,",
+            "sqs.region, sqs.queue-reuse-delay-seconds, sqs.purge-interval-seconds.");
+    /** Flags are part of the interface people script against: keep them stable. */
+    private static final Options OPTIONS = new Options()
+            .addOption(valued("host", "Interface to listen on (default 127.0.0.1)."))
+            .addOption(valued("port", "Port to listen on (default 9324; 0 picks a free one)."))
+            .addOption(valued("storage", "Storage kind: embedded (durable, default) or memory (ephemeral)."))
+            .addOption(valued("data-dir", "Data directory of the embedded storage (default ./postbox-data)."))
+            .addOption(valued("config", "A properties file with configuration keys."))
+            .addOption(Option.builder("h").longOpt("help").desc("Show this help message and exit.").get())
+            .addOption(Option.builder("V").longOpt("version").desc("Print version information and exit.").get());
 
     private final PrintStream out;
+    private final CommandLine flags;
 
-    Main(PrintStream out) {
+    Main(PrintStream out, CommandLine flags) {
         this.out = out;
+        this.flags = flags;
+    }
+
+    private static Option valued(String name, String description) {
+        return Option.builder().longOpt(name).hasArg().argName(name.replace("-", "")).desc(description).get();
+    }
+
+    /** Parses the launcher's flags (package-private: the AOT training run starts the server the same way). */
+    static CommandLine parse(String... args) throws ParseException {
+        CommandLine parsed = DefaultParser.builder().get().parse(OPTIONS, args);
+        if (!parsed.getArgList().isEmpty()) {
+            throw new ParseException("Unexpected argument: " + parsed.getArgList().getFirst());
+        }
+        return parsed;
     }
 
     public static void main(String[] args) {
         HELIDON_LOG.setLevel(Level.WARNING);
-        CommandLine commandLine = new CommandLine(new Main(System.out));
-        commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            cmd.getErr().println("postbox: " + e.getMessage());
-            return 2;
-        });
-        System.exit(commandLine.execute(args));
+        System.exit(run(args, System.out, System.err));
     }
 
-    @Override
-    public Integer call() throws InterruptedException {
-        Map<String, String> flags = new HashMap<>();
-        flags.put(PostboxConfig.HTTP_HOST, host);
-        flags.put(PostboxConfig.HTTP_PORT, port);
-        flags.put(PostboxConfig.STORAGE_KIND, storage);
-        flags.put(PostboxConfig.STORAGE_DATA_DIR, dataDir);
-        PostboxConfig config = PostboxConfig.resolve(configFile, System.getenv(), flags);
-        PostboxServer server = PostboxServer.start(config);
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        CommandLine flags;
+        try {
+            flags = parse(args);
+        } catch (ParseException e) {
+            err.println("postbox: " + e.getMessage());
+            printHelp(err);
+            return 2;
+        }
+        if (flags.hasOption("help")) {
+            printHelp(out);
+            return 0;
+        }
+        if (flags.hasOption("version")) {
+            out.println(VERSION);
+            return 0;
+        }
+        try {
+            new Main(out, flags).runUntilStopped();
+            return 0;
+        } catch (RuntimeException | InterruptedException e) {
+            err.println("postbox: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    private static void printHelp(PrintStream stream) {
+        PrintWriter writer = new PrintWriter(stream);
+        HelpFormatter formatter = new HelpFormatter();
+        formatter.printHelp(writer, 100, "postbox [--host H] [--port P] [--storage embedded|memory] [--data-dir D]"
+                + " [--config F]", "An Amazon SQS-compatible message queue server.", OPTIONS, 2, 2, FOOTER);
+        writer.flush();
+    }
+
+    private void runUntilStopped() throws InterruptedException {
+        PostboxServer server = start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
@@ -71,12 +105,24 @@ public final class Main implements Callable<Integer> {
             out.flush();
             stopped.countDown();
         }, "postbox-shutdown"));
+        stopped.await();
+    }
+
+    /** Resolves the configuration from the parsed flags, starts the server and prints where it listens. */
+    PostboxServer start() {
+        Map<String, String> values = new HashMap<>();
+        values.put(PostboxConfig.HTTP_HOST, flags.getOptionValue("host"));
+        values.put(PostboxConfig.HTTP_PORT, flags.getOptionValue("port"));
+        values.put(PostboxConfig.STORAGE_KIND, flags.getOptionValue("storage"));
+        values.put(PostboxConfig.STORAGE_DATA_DIR, flags.getOptionValue("data-dir"));
+        Path configFile = flags.hasOption("config") ? Path.of(flags.getOptionValue("config")) : null;
+        PostboxConfig config = PostboxConfig.resolve(configFile, System.getenv(), values);
+        PostboxServer server = PostboxServer.start(config);
         String storageText = config.storage() == PostboxConfig.StorageKind.MEMORY ? "memory"
                 : "embedded in " + config.dataDir().toAbsolutePath().normalize() + ", fsync " + config.fsync();
         out.println("Postbox listening on " + server.endpoint() + " (storage: " + storageText + ", region "
                 + config.region() + ", account " + config.accountId() + ")");
         out.flush();
-        stopped.await();
-        return 0;
+        return server;
     }
 }

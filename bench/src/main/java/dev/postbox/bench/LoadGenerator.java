@@ -57,6 +57,12 @@ public final class LoadGenerator implements Callable<Integer> {
     int groups;
     @Option(names = "--rate", defaultValue = "1000", description = "offered msgs/s for e2e")
     int rate;
+    @Option(names = "--producers", defaultValue = "4", description = "producers sharing the offered rate (e2e)")
+    int producers;
+    @Option(names = "--warmup-seconds", defaultValue = "0",
+            description = "mixed traffic (send, receive, delete; standard and FIFO) before the workload, not measured,"
+                    + " so that the server's JIT has compiled its hot paths")
+    int warmupSeconds;
     @Option(names = "--pollers", defaultValue = "1000", description = "idle long-pollers for longpoll-idle")
     int pollers;
     @Option(names = "--body-bytes", defaultValue = "1024")
@@ -84,6 +90,7 @@ public final class LoadGenerator implements Callable<Integer> {
                 .overrideConfiguration(c -> c.retryStrategy(b -> b.maxAttempts(1)))
                 .build();
         try {
+            warmUp();
             switch (workload) {
                 case "send" -> send(false);
                 case "send-batch" -> send(true);
@@ -98,6 +105,48 @@ public final class LoadGenerator implements Callable<Integer> {
             sqs.close();
         }
         return 0;
+    }
+
+    /** Sends and receives on one standard and one FIFO queue for --warmup-seconds; nothing is measured. */
+    private void warmUp() throws Exception {
+        if (warmupSeconds <= 0) {
+            return;
+        }
+        String standard = queue("bench-warmup-" + System.nanoTime(), false);
+        String fifo = queue("bench-warmup-" + System.nanoTime() + ".fifo", true);
+        String body = body("w");
+        List<SendMessageBatchRequestEntry> entries = IntStream.range(0, 10).mapToObj(i ->
+                SendMessageBatchRequestEntry.builder().id("e" + i).messageBody(body).messageGroupId("g" + i % 4)
+                        .build()).toList();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmupSeconds);
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int t = 0; t < 8; t++) {
+                String url = t % 2 == 0 ? standard : fifo;
+                boolean single = t % 4 < 2;
+                pool.submit(() -> {
+                    while (System.nanoTime() < end) {
+                        if (single) {
+                            sqs.sendMessage(b -> b.queueUrl(url).messageBody(body).messageGroupId(
+                                    url.endsWith(".fifo") ? "g" : null)).join();
+                        } else {
+                            sqs.sendMessageBatch(b -> b.queueUrl(url).entries(url.endsWith(".fifo") ? entries
+                                    : entries.stream().map(e -> e.toBuilder().messageGroupId(null).build())
+                                    .toList())).join();
+                        }
+                        List<Message> got = sqs.receiveMessage(b -> b.queueUrl(url).maxNumberOfMessages(10)
+                                .waitTimeSeconds(1)).join().messages();
+                        if (!got.isEmpty()) {
+                            sqs.deleteMessageBatch(b -> b.queueUrl(url).entries(got.stream().map(m ->
+                                    DeleteMessageBatchRequestEntry.builder().id(m.messageId())
+                                            .receiptHandle(m.receiptHandle()).build()).toList())).join();
+                        }
+                    }
+                    return null;
+                });
+            }
+        }
+        sqs.deleteQueue(b -> b.queueUrl(standard)).join();
+        sqs.deleteQueue(b -> b.queueUrl(fifo)).join();
     }
 
     private String body(String prefix) {
@@ -282,38 +331,69 @@ public final class LoadGenerator implements Callable<Integer> {
                 return null;
             });
         }
-        long intervalNanos = 1_000_000_000L / rate;
+        // Several producers share the offered rate: one SDK thread cannot offer 1,000 signed requests a second on
+        // two shared cores. Each sends on its own schedule and does not wait for answers (open loop).
+        long intervalNanos = 1_000_000_000L * producers / rate;
         double startCpu = server.cpuSeconds();
         long start = System.nanoTime();
-        long sent = 0;
-        while (System.nanoTime() - start < seconds * 1_000_000_000L) {
-            long due = start + sent * intervalNanos;
-            long wait = due - System.nanoTime();
-            if (wait > 0) {
-                Thread.sleep(Duration.ofNanos(wait));
+        AtomicLong offered = new AtomicLong();
+        try (ExecutorService producerPool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int p = 0; p < producers; p++) {
+                long offset = intervalNanos * p / producers;
+                producerPool.submit(() -> {
+                    for (long sent = 0; System.nanoTime() - start < seconds * 1_000_000_000L; sent++) {
+                        long wait = start + offset + sent * intervalNanos - System.nanoTime();
+                        if (wait > 0) {
+                            Thread.sleep(Duration.ofNanos(wait));
+                        }
+                        long micros = System.currentTimeMillis() * 1000 + (System.nanoTime() / 1000) % 1000;
+                        sqs.sendMessage(b -> b.queueUrl(url).messageBody(body(Long.toString(micros))));
+                        offered.incrementAndGet();
+                    }
+                    return null;
+                });
             }
-            long micros = System.currentTimeMillis() * 1000 + (System.nanoTime() / 1000) % 1000;
-            sqs.sendMessage(b -> b.queueUrl(url).messageBody(body(Long.toString(micros))));
-            sent++;
         }
         Thread.sleep(2000);
         running.set(false);
         double elapsed = (System.nanoTime() - start) / 1e9;
         pool.shutdown();
         pool.awaitTermination(30, TimeUnit.SECONDS);
-        report("e2e", received.get(), elapsed, server.cpuSeconds() - startCpu, " offered_per_s=" + rate);
+        report("e2e", received.get(), elapsed, server.cpuSeconds() - startCpu, String.format(
+                " offered_per_s=%d actually_offered_per_s=%.0f", rate, offered.get() / (double) seconds));
     }
 
-    /** C pollers wait on an empty queue: server CPU and RSS while idle, then the wake-up latency of single sends. */
+    /** Waits until the server's CPU use stays under a tenth of a core for a second (at most 30 s). */
+    private void settle() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        double before = server.cpuSeconds();
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(1000);
+            double now = server.cpuSeconds();
+            if (now - before < 0.1) {
+                return;
+            }
+            before = now;
+        }
+    }
+
+    /**
+     * C pollers wait on an empty queue (WaitTimeSeconds 20, what idle workers use): server CPU and RSS in the steady
+     * state, then the wake-up latency of single sends. The idle window starts once every poller has sent its first
+     * request and the server has parked them, and lasts {@code --seconds} (give it 20 or more: then it holds one
+     * full wait cycle, i.e. each poller's repeated poll, which is what idle pollers cost).
+     */
     private void longPollIdle() throws Exception {
         String url = queue("bench-idle-" + System.nanoTime(), false);
         AtomicBoolean running = new AtomicBoolean(true);
+        AtomicLong polls = new AtomicLong();
         Map<String, Long> sentAt = new ConcurrentHashMap<>();
         ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
         for (int p = 0; p < pollers; p++) {
             pool.submit(() -> {
                 while (running.get()) {
                     try {
+                        polls.incrementAndGet();
                         List<Message> batch = sqs.receiveMessage(b -> b.queueUrl(url).waitTimeSeconds(20)).join()
                                 .messages();
                         long now = System.nanoTime();
@@ -331,12 +411,19 @@ public final class LoadGenerator implements Callable<Integer> {
                 return null;
             });
         }
-        Thread.sleep(5000); // let every poller connect and park
+        long rampStart = System.nanoTime();
+        while (polls.get() < pollers && System.nanoTime() - rampStart < TimeUnit.SECONDS.toNanos(60)) {
+            Thread.sleep(100);
+        }
+        settle(); // the server parks the last requests
+        double rampSeconds = (System.nanoTime() - rampStart) / 1e9;
         double startCpu = server.cpuSeconds();
+        long pollsBefore = polls.get();
         long start = System.nanoTime();
         Thread.sleep(seconds * 1000L);
         double idleSeconds = (System.nanoTime() - start) / 1e9;
         double idleCpu = server.cpuSeconds() - startCpu;
+        long idlePolls = polls.get() - pollsBefore;
         long idleRss = server.rssMiB();
         int wakeups = 100;
         int failedSends = 0;
@@ -353,10 +440,11 @@ public final class LoadGenerator implements Callable<Integer> {
         }
         Thread.sleep(1000);
         running.set(false);
-        System.out.printf("RESULT %s longpoll-idle pollers=%d idle_seconds=%.1f server_cpu_pct_of_one_core=%.2f"
-                        + " server_rss_mib=%d failed_sends=%d wakeups=%d wake_p50_ms=%.2f wake_p99_ms=%.2f"
-                        + " wake_max_ms=%.2f%n",
-                label, pollers, idleSeconds, idleCpu / idleSeconds * 100, idleRss, failedSends,
+        System.out.printf("RESULT %s longpoll-idle pollers=%d ramp_seconds=%.1f idle_seconds=%.1f idle_polls=%d"
+                        + " server_cpu_pct_of_one_core=%.2f server_cpu_us_per_poll=%.1f server_rss_mib=%d"
+                        + " failed_sends=%d wakeups=%d wake_p50_ms=%.2f wake_p99_ms=%.2f wake_max_ms=%.2f%n",
+                label, pollers, rampSeconds, idleSeconds, idlePolls, idleCpu / idleSeconds * 100,
+                idlePolls == 0 ? 0 : idleCpu * 1e6 / idlePolls, idleRss, failedSends,
                 latencyMicros.getTotalCount(),
                 latencyMicros.getValueAtPercentile(50) / 1000.0, latencyMicros.getValueAtPercentile(99) / 1000.0,
                 latencyMicros.getMaxValue() / 1000.0);

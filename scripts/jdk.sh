@@ -1,4 +1,5 @@
-# Sourced by ./postbox, ./mvnw and .ci/run: makes JAVA_HOME point at a JDK >= 21.
+# Sourced by ./postbox, ./mvnw and .ci/run: makes JAVA_HOME point at a JDK >= 21 (its feature version in
+# POSTBOX_JAVA_MAJOR).
 # Order: $JAVA_HOME, the java on PATH, then JDKs under /usr/lib/jvm and /opt (newest first).
 postbox_java_major() { # prints the feature version of the java binary $1, or 0
   # The JDK's release file answers without starting a JVM, and plain bash reads it without forking: ./postbox
@@ -14,7 +15,9 @@ postbox_java_major() { # prints the feature version of the java binary $1, or 0
   "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | head -n1 | grep . || echo 0
 }
 postbox_jdk_ok() { # whether $1 is a JDK >= 21 (then exports it as JAVA_HOME)
-  [ -n "$1" ] && [ -x "$1/bin/javac" ] && [ "$(postbox_java_major "$1/bin/java")" -ge 21 ] || return 1
+  [ -n "$1" ] && [ -x "$1/bin/javac" ] || return 1
+  POSTBOX_JAVA_MAJOR=$(postbox_java_major "$1/bin/java")
+  [ "$POSTBOX_JAVA_MAJOR" -ge 21 ] || return 1
   export JAVA_HOME="$1"
 }
 postbox_find_jdk() {

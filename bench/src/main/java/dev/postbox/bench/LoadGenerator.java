@@ -115,9 +115,11 @@ public final class LoadGenerator implements Callable<Integer> {
         String standard = queue("bench-warmup-" + System.nanoTime(), false);
         String fifo = queue("bench-warmup-" + System.nanoTime() + ".fifo", true);
         String body = body("w");
-        List<SendMessageBatchRequestEntry> entries = IntStream.range(0, 10).mapToObj(i ->
+        List<SendMessageBatchRequestEntry> fifoEntries = IntStream.range(0, 10).mapToObj(i ->
                 SendMessageBatchRequestEntry.builder().id("e" + i).messageBody(body).messageGroupId("g" + i % 4)
                         .build()).toList();
+        List<SendMessageBatchRequestEntry> standardEntries = fifoEntries.stream()
+                .map(e -> e.toBuilder().messageGroupId(null).build()).toList();
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmupSeconds);
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int t = 0; t < 8; t++) {
@@ -129,9 +131,8 @@ public final class LoadGenerator implements Callable<Integer> {
                             sqs.sendMessage(b -> b.queueUrl(url).messageBody(body).messageGroupId(
                                     url.endsWith(".fifo") ? "g" : null)).join();
                         } else {
-                            sqs.sendMessageBatch(b -> b.queueUrl(url).entries(url.endsWith(".fifo") ? entries
-                                    : entries.stream().map(e -> e.toBuilder().messageGroupId(null).build())
-                                    .toList())).join();
+                            sqs.sendMessageBatch(b -> b.queueUrl(url).entries(url.endsWith(".fifo") ? fifoEntries
+                                    : standardEntries)).join();
                         }
                         List<Message> got = sqs.receiveMessage(b -> b.queueUrl(url).maxNumberOfMessages(10)
                                 .waitTimeSeconds(1)).join().messages();

@@ -601,7 +601,7 @@ final class MemoryQueue {
 
     /** Keeps the invariant: while polls wait and a message is pending, an alarm rings when the first is due. */
     private void armAlarm(Instant now) {
-        if (!pending.isEmpty()) {
+        if (!waiters.isEmpty() && !pending.isEmpty()) {
             waiters.wakeOneWithin(Duration.between(now, pending.first().visibleAt).toNanos());
         }
     }

@@ -101,13 +101,10 @@ final class Waiters {
     }
 
     /**
-     * Under the lock: while anyone waits, makes sure one waiter is woken no later than {@code delayNanos} from now
-     * (a no-op when no one waits or an earlier alarm is set).
+     * Under the lock, while someone waits: makes sure one waiter is woken no later than {@code delayNanos} from
+     * now (a no-op when an earlier alarm is set).
      */
     void wakeOneWithin(long delayNanos) {
-        if (parked.isEmpty()) {
-            return;
-        }
         long at = System.nanoTime() + Math.max(0, delayNanos);
         if (alarm != null && at - alarmAt >= 0) {
             return;

@@ -79,7 +79,21 @@ sqs delete-message --queue-url "$queue_url" --receipt-handle "$handle"
 poll_out=$(mktemp)
 (sqs receive-message --queue-url "$queue_url" --wait-time-seconds 20 >"$poll_out" 2>&1; echo "exit=$?" >>"$poll_out") &
 poller=$!
-sleep 1
+# Wait until the CLI (a Python process that takes a while to start on a busy machine) has connected: a fixed
+# sleep let SIGTERM arrive before the poll did, and the poll then found no server.
+for _ in $(seq 1 100); do
+  PORT=$port python3 - <<'PY' && break
+import os, sys
+port = "%04X" % int(os.environ["PORT"])
+for line in open("/proc/net/tcp").readlines()[1:]:
+    local, remote, state = line.split()[1:4]
+    if state == "01" and remote.endswith(":" + port):  # an established client connection to the server
+        sys.exit(0)
+sys.exit(1)
+PY
+  sleep 0.1
+done
+sleep 0.5 # the request itself reaches the queue's wait
 start=$(date +%s)
 kill -TERM "$pid"
 wait "$pid" || true

@@ -2,7 +2,8 @@
 # Runs the same workloads against Postbox (in-memory, then embedded) and ElasticMQ (its published server artifacts
 # from Maven Central) on this machine, one server at a time, and prints every result line and a table of ratios.
 # Usage: scripts/bench-compare.sh [seconds-per-workload]
-#   BENCH_SMOKE=1: tiny workloads, to prove the suite runs (CI); BENCH_SERVERS: which servers (default all three)
+#   BENCH_SMOKE=1: tiny workloads, to prove the suite runs (CI); BENCH_SERVERS: which servers (default all three);
+#   BENCH_WORKLOADS: which workloads by name (default all), e.g. BENCH_WORKLOADS="fifo drain"
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/scripts/jdk.sh"
@@ -34,6 +35,14 @@ else
   # Every server process gets the same mixed traffic first (not measured), so that the figures are the steady
   # state and not the JIT compiling a fresh JVM's hot paths (which the server's CPU time would otherwise include).
   warmup=${BENCH_WARMUP_SECONDS:-5}
+fi
+
+if [ -n "${BENCH_WORKLOADS:-}" ]; then
+  chosen=()
+  for workload in "${workloads[@]}"; do
+    [[ " $BENCH_WORKLOADS " == *" ${workload%% *} "* ]] && chosen+=("$workload")
+  done
+  workloads=("${chosen[@]}")
 fi
 
 run_against() { # label, command that starts the server (gets PORT)

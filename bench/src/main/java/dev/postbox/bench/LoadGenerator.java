@@ -15,9 +15,6 @@ import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -75,6 +72,7 @@ public final class LoadGenerator implements Callable<Integer> {
     private SqsAsyncClient sqs;
     private ServerProbe server;
     private final Histogram latencyMicros = new ConcurrentHistogram(3);
+    private double clientCpuAtStart;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new LoadGenerator()).execute(args));
@@ -159,12 +157,27 @@ public final class LoadGenerator implements Callable<Integer> {
                 "ContentBasedDeduplication", "true") : Map.of())).join().queueUrl();
     }
 
+    /** Marks the start of the measured phase on stderr (a profiler can wait for it); returns the server's CPU time. */
+    private double measuring() {
+        System.err.println("MEASURING " + workload);
+        clientCpuAtStart = clientCpuSeconds();
+        return server.cpuSeconds();
+    }
+
+    /** This load generator's own CPU time: on a shared machine it bounds what any server can be measured at. */
+    private static double clientCpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
+    }
+
     private void report(String workloadName, long count, double seconds, double cpuSeconds, String extra) {
+        double clientCpu = clientCpuSeconds() - clientCpuAtStart;
         System.out.printf("RESULT %s %s msgs=%d seconds=%.2f msgs_per_s=%.0f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f"
-                        + " server_cpu_us_per_msg=%.1f server_rss_mib=%d%s%n", label, workloadName, count, seconds,
-                count / seconds, latencyMicros.getValueAtPercentile(50) / 1000.0,
+                        + " server_cpu_us_per_msg=%.1f client_cpu_us_per_msg=%.1f server_rss_mib=%d%s%n", label,
+                workloadName, count, seconds, count / seconds, latencyMicros.getValueAtPercentile(50) / 1000.0,
                 latencyMicros.getValueAtPercentile(99) / 1000.0, latencyMicros.getMaxValue() / 1000.0,
-                count == 0 ? 0 : cpuSeconds * 1e6 / count, server.rssMiB(), extra);
+                count == 0 ? 0 : cpuSeconds * 1e6 / count, count == 0 ? 0 : clientCpu * 1e6 / count,
+                server.rssMiB(), extra);
     }
 
     private void send(boolean batch) throws Exception {
@@ -202,7 +215,7 @@ public final class LoadGenerator implements Callable<Integer> {
         Thread.sleep(Math.min(2000, seconds * 200L)); // warm-up, not measured
         latencyMicros.reset();
         long startCount = counter.get();
-        double startCpu = server.cpuSeconds();
+        double startCpu = measuring();
         long start = System.nanoTime();
         Thread.sleep(seconds * 1000L);
         long count = counter.get() - startCount;
@@ -218,24 +231,39 @@ public final class LoadGenerator implements Callable<Integer> {
         void run() throws Exception;
     }
 
+    /** SendMessage over plain keep-alive connections (one per client) with one pre-built request: no SDK. */
     private void rawSend() throws Exception {
         String url = queue("bench-raw-" + System.nanoTime(), false);
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        String json = "{\"QueueUrl\":\"" + url + "\",\"MessageBody\":\"" + body("m") + "\"}";
-        HttpRequest request = HttpRequest.newBuilder(URI.create(endpoint + "/"))
-                .header("Content-Type", "application/x-amz-json-1.0")
-                .header("X-Amz-Target", "AmazonSQS.SendMessage")
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build();
-        AtomicLong sent = new AtomicLong();
-        runFor(clients, seconds, () -> {
-            long start = System.nanoTime();
-            HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
-            if (response.statusCode() != 200) {
-                throw new IllegalStateException("status " + response.statusCode());
+        URI target = URI.create(endpoint);
+        byte[] request = RawHttpConnection.post(target,
+                "{\"QueueUrl\":\"" + url + "\",\"MessageBody\":\"" + body("m") + "\"}",
+                "Content-Type: application/x-amz-json-1.0", "X-Amz-Target: AmazonSQS.SendMessage");
+        List<RawHttpConnection> connections = java.util.Collections.synchronizedList(new ArrayList<>());
+        ThreadLocal<RawHttpConnection> connection = ThreadLocal.withInitial(() -> {
+            try {
+                RawHttpConnection opened = new RawHttpConnection(target);
+                connections.add(opened);
+                return opened;
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
             }
-            sent.incrementAndGet();
-            latencyMicros.recordValue((System.nanoTime() - start) / 1000);
-        }, sent, "raw-send");
+        });
+        AtomicLong sent = new AtomicLong();
+        try {
+            runFor(clients, seconds, () -> {
+                long start = System.nanoTime();
+                int status = connection.get().exchange(request);
+                if (status != 200) {
+                    throw new IllegalStateException("status " + status);
+                }
+                sent.incrementAndGet();
+                latencyMicros.recordValue((System.nanoTime() - start) / 1000);
+            }, sent, "raw-send");
+        } finally {
+            for (RawHttpConnection opened : connections) {
+                opened.close();
+            }
+        }
     }
 
     /** Fills a queue (not measured), then K consumers receive 10 + delete batch until every message arrived. */
@@ -265,8 +293,12 @@ public final class LoadGenerator implements Callable<Integer> {
         AtomicLong duplicates = new AtomicLong();
         AtomicLong orderViolations = new AtomicLong();
         Map<Integer, Integer> lastInGroup = new ConcurrentHashMap<>();
-        double startCpu = server.cpuSeconds();
+        double startCpu = measuring();
         long start = System.nanoTime();
+        // The drain ends when the last message has been received and deleted. Consumers still long-polling the
+        // empty queue then are not part of the workload: their wait counts neither in the time nor the CPU.
+        AtomicLong finishedAt = new AtomicLong();
+        double[] cpuAtFinish = new double[1];
         ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
         for (int c = 0; c < clients; c++) {
             pool.submit(() -> {
@@ -274,6 +306,9 @@ public final class LoadGenerator implements Callable<Integer> {
                     long t = System.nanoTime();
                     List<Message> batch = sqs.receiveMessage(b -> b.queueUrl(url).maxNumberOfMessages(10)
                             .waitTimeSeconds(1)).join().messages();
+                    if (batch.isEmpty()) {
+                        continue; // a long poll that found nothing has no receive latency to report
+                    }
                     latencyMicros.recordValue((System.nanoTime() - t) / 1000);
                     for (Message m : batch) {
                         String key = m.body().substring(0, m.body().indexOf(':'));
@@ -289,10 +324,16 @@ public final class LoadGenerator implements Callable<Integer> {
                             }
                         }
                     }
-                    if (!batch.isEmpty()) {
-                        sqs.deleteMessageBatch(b -> b.queueUrl(url).entries(batch.stream().map(m ->
-                                DeleteMessageBatchRequestEntry.builder().id(m.messageId()).receiptHandle(
-                                        m.receiptHandle()).build()).toList())).join();
+                    sqs.deleteMessageBatch(b -> b.queueUrl(url).entries(batch.stream().map(m ->
+                            DeleteMessageBatchRequestEntry.builder().id(m.messageId()).receiptHandle(
+                                    m.receiptHandle()).build()).toList())).join();
+                    if (received.size() >= messages) {
+                        synchronized (cpuAtFinish) {
+                            if (finishedAt.get() == 0) {
+                                cpuAtFinish[0] = server.cpuSeconds();
+                                finishedAt.set(System.nanoTime());
+                            }
+                        }
                     }
                 }
                 return null;
@@ -300,9 +341,10 @@ public final class LoadGenerator implements Callable<Integer> {
         }
         pool.shutdown();
         pool.awaitTermination(310, TimeUnit.SECONDS);
-        double elapsed = (System.nanoTime() - start) / 1e9;
-        report(workload, received.size(), elapsed, server.cpuSeconds() - startCpu, " complete="
-                + (received.size() == messages) + " duplicates=" + duplicates.get()
+        boolean complete = received.size() == messages;
+        double elapsed = ((complete ? finishedAt.get() : System.nanoTime()) - start) / 1e9;
+        double cpu = (complete ? cpuAtFinish[0] : server.cpuSeconds()) - startCpu;
+        report(workload, received.size(), elapsed, cpu, " complete=" + complete + " duplicates=" + duplicates.get()
                 + (fifo ? " groups=" + groups + " order_violations=" + orderViolations.get() : ""));
     }
 
@@ -335,7 +377,7 @@ public final class LoadGenerator implements Callable<Integer> {
         // Several producers share the offered rate: one SDK thread cannot offer 1,000 signed requests a second on
         // two shared cores. Each sends on its own schedule and does not wait for answers (open loop).
         long intervalNanos = 1_000_000_000L * producers / rate;
-        double startCpu = server.cpuSeconds();
+        double startCpu = measuring();
         long start = System.nanoTime();
         AtomicLong offered = new AtomicLong();
         try (ExecutorService producerPool = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -418,7 +460,7 @@ public final class LoadGenerator implements Callable<Integer> {
         }
         settle(); // the server parks the last requests
         double rampSeconds = (System.nanoTime() - rampStart) / 1e9;
-        double startCpu = server.cpuSeconds();
+        double startCpu = measuring();
         long pollsBefore = polls.get();
         long start = System.nanoTime();
         Thread.sleep(seconds * 1000L);

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs the same workloads against Postbox (in-memory, then embedded) and ElasticMQ (its published server artifacts
 # from Maven Central) on this machine, one server at a time, and prints every result line and a table of ratios.
-# Usage: scripts/bench-compare.sh [seconds-per-workload]
+# Usage: scripts/bench-compare.sh [seconds-per-run]
 #   BENCH_SMOKE=1: tiny workloads, to prove the suite runs (CI); BENCH_SERVERS: which servers (default all three);
-#   BENCH_WORKLOADS: which workloads by name (default all), e.g. BENCH_WORKLOADS="fifo drain"
+#   BENCH_WORKLOADS: which workloads by name (default all), e.g. BENCH_WORKLOADS="fifo drain";
+#   BENCH_RUNS: runs of each throughput workload on one server process (default 4; the table shows the last)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/scripts/jdk.sh"
@@ -23,17 +24,20 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 wait_port() { for _ in $(seq 1 300); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
 if [ "$smoke" = 1 ]; then
-  workloads=("send --clients 4 --seconds 1" "raw-send --clients 4 --seconds 1" "drain --clients 2 --messages 500"
+  workloads=("send --clients 4 --seconds 1 --runs 2" "raw-send --clients 4 --seconds 1" "drain --clients 2 --messages 500"
              "fifo --clients 2 --groups 4 --messages 200" "longpoll-idle --pollers 20 --seconds 1"
              "e2e --clients 2 --rate 100 --seconds 1")
   warmup=1
 else
-  workloads=("send --clients 16 --seconds $seconds" "send-batch --clients 16 --seconds $seconds"
-             "raw-send --clients 32 --seconds $seconds" "drain --clients 8 --messages 50000"
-             "fifo --clients 8 --groups 16 --messages 20000" "e2e --clients 4 --rate 1000 --seconds $seconds"
+  # Every server process gets mixed traffic first (not measured), then runs its workload --runs times; the table
+  # shows the last run. The figures are then the steady state, not a fresh JVM compiling its hot paths (whose CPU
+  # the server's time per message would otherwise include): ElasticMQ needs some 30 s of load to get there.
+  runs=${BENCH_RUNS:-4}
+  workloads=("send --clients 16 --seconds $seconds --runs $runs" "send-batch --clients 16 --seconds $seconds --runs $runs"
+             "raw-send --clients 32 --seconds $seconds --runs $runs" "drain --clients 8 --messages 50000 --runs $runs"
+             "fifo --clients 8 --groups 16 --messages 20000 --runs $runs"
+             "e2e --clients 4 --rate 1000 --seconds $seconds --runs $runs"
              "longpoll-idle --pollers 10000 --seconds 20")
-  # Every server process gets the same mixed traffic first (not measured), so that the figures are the steady
-  # state and not the JIT compiling a fresh JVM's hot paths (which the server's CPU time would otherwise include).
   warmup=${BENCH_WARMUP_SECONDS:-5}
 fi
 

@@ -73,6 +73,11 @@ public final class LoadGenerator implements Callable<Integer> {
     private ServerProbe server;
     private final Histogram latencyMicros = new ConcurrentHistogram(3);
     private double clientCpuAtStart;
+    private int run;
+
+    @Option(names = "--runs", defaultValue = "1", description = "times the workload is run and reported on the same"
+            + " server; a JVM server reaches its steady state only after some 10^5 requests")
+    private int runs;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new LoadGenerator()).execute(args));
@@ -89,15 +94,9 @@ public final class LoadGenerator implements Callable<Integer> {
                 .build();
         try {
             warmUp();
-            switch (workload) {
-                case "send" -> send(false);
-                case "send-batch" -> send(true);
-                case "raw-send" -> rawSend();
-                case "drain" -> drain(false);
-                case "fifo" -> drain(true);
-                case "e2e" -> endToEnd();
-                case "longpoll-idle" -> longPollIdle();
-                default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown workload " + workload);
+            for (run = 1; run <= runs; run++) {
+                latencyMicros.reset();
+                runWorkload();
             }
         } finally {
             sqs.close();
@@ -105,7 +104,23 @@ public final class LoadGenerator implements Callable<Integer> {
         return 0;
     }
 
-    /** Sends and receives on one standard and one FIFO queue for --warmup-seconds; nothing is measured. */
+    private void runWorkload() throws Exception {
+        switch (workload) {
+            case "send" -> send(false);
+            case "send-batch" -> send(true);
+            case "raw-send" -> rawSend();
+            case "drain" -> drain(false);
+            case "fifo" -> drain(true);
+            case "e2e" -> endToEnd();
+            case "longpoll-idle" -> longPollIdle();
+            default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown workload " + workload);
+        }
+    }
+
+    /**
+     * Mixed traffic on one standard and one FIFO queue for --warmup-seconds; nothing is measured. Most of it goes over
+     * raw connections (see {@link RawWarmUp}); a few SDK loops warm this client's own SDK paths.
+     */
     private void warmUp() throws Exception {
         if (warmupSeconds <= 0) {
             return;
@@ -119,17 +134,25 @@ public final class LoadGenerator implements Callable<Integer> {
         List<SendMessageBatchRequestEntry> standardEntries = fifoEntries.stream()
                 .map(e -> e.toBuilder().messageGroupId(null).build()).toList();
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmupSeconds);
+        List<java.util.concurrent.Future<?>> loops = new ArrayList<>();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (int t = 0; t < 8; t++) {
+            loops.add(pool.submit(() -> {
+                new RawWarmUp(URI.create(endpoint), body).run(standard, fifo, 8, end);
+                return null;
+            }));
+            for (int t = 0; t < 4; t++) {
                 String url = t % 2 == 0 ? standard : fifo;
                 boolean single = t % 4 < 2;
-                pool.submit(() -> {
+                loops.add(pool.submit(() -> {
                     while (System.nanoTime() < end) {
                         if (single) {
                             sqs.sendMessage(b -> b.queueUrl(url).messageBody(body).messageGroupId(
-                                    url.endsWith(".fifo") ? "g" : null)).join();
+                                    url.endsWith(".fifo") ? "g" : null).messageDeduplicationId(
+                                    url.endsWith(".fifo") ? java.util.UUID.randomUUID().toString() : null)).join();
                         } else {
-                            sqs.sendMessageBatch(b -> b.queueUrl(url).entries(url.endsWith(".fifo") ? fifoEntries
+                            sqs.sendMessageBatch(b -> b.queueUrl(url).entries(url.endsWith(".fifo")
+                                    ? fifoEntries.stream().map(e -> e.toBuilder().messageDeduplicationId(
+                                            java.util.UUID.randomUUID().toString()).build()).toList()
                                     : standardEntries)).join();
                         }
                         List<Message> got = sqs.receiveMessage(b -> b.queueUrl(url).maxNumberOfMessages(10)
@@ -141,7 +164,10 @@ public final class LoadGenerator implements Callable<Integer> {
                         }
                     }
                     return null;
-                });
+                }));
+            }
+            for (var loop : loops) {
+                loop.get(); // a failing warm-up fails the run: its server would be measured in an unknown state
             }
         }
         sqs.deleteQueue(b -> b.queueUrl(standard)).join();
@@ -173,11 +199,11 @@ public final class LoadGenerator implements Callable<Integer> {
     private void report(String workloadName, long count, double seconds, double cpuSeconds, String extra) {
         double clientCpu = clientCpuSeconds() - clientCpuAtStart;
         System.out.printf("RESULT %s %s msgs=%d seconds=%.2f msgs_per_s=%.0f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f"
-                        + " server_cpu_us_per_msg=%.1f client_cpu_us_per_msg=%.1f server_rss_mib=%d%s%n", label,
+                        + " server_cpu_us_per_msg=%.1f client_cpu_us_per_msg=%.1f server_rss_mib=%d run=%d%s%n", label,
                 workloadName, count, seconds, count / seconds, latencyMicros.getValueAtPercentile(50) / 1000.0,
                 latencyMicros.getValueAtPercentile(99) / 1000.0, latencyMicros.getMaxValue() / 1000.0,
                 count == 0 ? 0 : cpuSeconds * 1e6 / count, count == 0 ? 0 : clientCpu * 1e6 / count,
-                server.rssMiB(), extra);
+                server.rssMiB(), run, extra);
     }
 
     private void send(boolean batch) throws Exception {

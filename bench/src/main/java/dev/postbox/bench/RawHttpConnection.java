@@ -44,8 +44,20 @@ final class RawHttpConnection implements AutoCloseable {
         return request;
     }
 
-    /** Writes the request and reads the whole response; returns its status code. */
+    record Response(int status, byte[] body) {
+    }
+
+    /** Writes the request and reads the whole response; returns its status code (the body is skipped). */
     int exchange(byte[] request) throws IOException {
+        return send(request, false).status();
+    }
+
+    /** Writes the request and returns the whole response. */
+    Response call(byte[] request) throws IOException {
+        return send(request, true);
+    }
+
+    private Response send(byte[] request, boolean keepBody) throws IOException {
         out.write(request);
         out.flush();
         String statusLine = readLine();
@@ -62,8 +74,11 @@ final class RawHttpConnection implements AutoCloseable {
         if (contentLength < 0) {
             throw new IOException("response without Content-Length");
         }
+        if (keepBody) {
+            return new Response(status, in.readNBytes(Math.toIntExact(contentLength)));
+        }
         in.skipNBytes(contentLength);
-        return status;
+        return new Response(status, null);
     }
 
     private String readLine() throws IOException {

@@ -25,7 +25,8 @@ wait_port() { for _ in $(seq 1 300); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev
 
 if [ "$smoke" = 1 ]; then
   workloads=("send --clients 4 --seconds 1 --runs 2" "raw-send --clients 4 --seconds 1" "drain --clients 2 --messages 500"
-             "fifo --clients 2 --groups 4 --messages 200" "longpoll-idle --pollers 20 --seconds 1"
+             "fifo --clients 2 --groups 4 --messages 200" "raw-fifo --clients 2 --groups 4 --messages 200"
+             "longpoll-idle --pollers 20 --seconds 1"
              "e2e --clients 2 --rate 100 --seconds 1")
   warmup=1
 else
@@ -36,6 +37,8 @@ else
   workloads=("send --clients 16 --seconds $seconds --runs $runs" "send-batch --clients 16 --seconds $seconds --runs $runs"
              "raw-send --clients 32 --seconds $seconds --runs $runs" "drain --clients 8 --messages 50000 --runs $runs"
              "fifo --clients 8 --groups 16 --messages 20000 --runs $runs"
+             "raw-drain --clients 8 --messages 50000 --runs $runs"
+             "raw-fifo --clients 8 --groups 16 --messages 20000 --runs $runs"
              "e2e --clients 4 --rate 1000 --seconds $seconds --runs $runs"
              "longpoll-idle --pollers 10000 --seconds 20")
   warmup=${BENCH_WARMUP_SECONDS:-5}

@@ -42,7 +42,7 @@ public final class LoadGenerator implements Callable<Integer> {
     @Option(names = "--endpoint", required = true)
     String endpoint;
     @Option(names = "--workload", required = true,
-            description = "send, send-batch, raw-send, drain, fifo, e2e, longpoll-idle")
+            description = "send, send-batch, raw-send, drain, fifo, raw-drain, raw-fifo, e2e, longpoll-idle")
     String workload;
     @Option(names = "--clients", defaultValue = "8", description = "producers (send*) or consumers (drain, fifo, e2e)")
     int clients;
@@ -109,8 +109,10 @@ public final class LoadGenerator implements Callable<Integer> {
             case "send" -> send(false);
             case "send-batch" -> send(true);
             case "raw-send" -> rawSend();
-            case "drain" -> drain(false);
-            case "fifo" -> drain(true);
+            case "drain" -> drain(false, false);
+            case "fifo" -> drain(true, false);
+            case "raw-drain" -> drain(false, true);
+            case "raw-fifo" -> drain(true, true);
             case "e2e" -> endToEnd();
             case "longpoll-idle" -> longPollIdle();
             default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown workload " + workload);
@@ -261,9 +263,8 @@ public final class LoadGenerator implements Callable<Integer> {
     private void rawSend() throws Exception {
         String url = queue("bench-raw-" + System.nanoTime(), false);
         URI target = URI.create(endpoint);
-        byte[] request = RawHttpConnection.post(target,
-                "{\"QueueUrl\":\"" + url + "\",\"MessageBody\":\"" + body("m") + "\"}",
-                "Content-Type: application/x-amz-json-1.0", "X-Amz-Target: AmazonSQS.SendMessage");
+        byte[] request = RawHttpConnection.sqsJson(target, "SendMessage",
+                "{\"QueueUrl\":\"" + url + "\",\"MessageBody\":\"" + body("m") + "\"}");
         List<RawHttpConnection> connections = java.util.Collections.synchronizedList(new ArrayList<>());
         ThreadLocal<RawHttpConnection> connection = ThreadLocal.withInitial(() -> {
             try {
@@ -293,7 +294,11 @@ public final class LoadGenerator implements Callable<Integer> {
     }
 
     /** Fills a queue (not measured), then K consumers receive 10 + delete batch until every message arrived. */
-    private void drain(boolean fifo) throws Exception {
+    /**
+     * @param raw consumers receive and delete over raw connections ({@link RawConsumer}) instead of the SDK, so that
+     *            the server, not the SDK's CPU cost on a shared machine, bounds the rate
+     */
+    private void drain(boolean fifo, boolean raw) throws Exception {
         String url = queue("bench-" + workload + "-" + System.nanoTime() + (fifo ? ".fifo" : ""), fifo);
         int[] nextInGroup = new int[groups];
         List<SendMessageBatchRequestEntry> pending = new ArrayList<>();
@@ -315,51 +320,21 @@ public final class LoadGenerator implements Callable<Integer> {
             }
         }
         fills.forEach(java.util.concurrent.CompletableFuture::join);
-        Set<String> received = ConcurrentHashMap.newKeySet();
-        AtomicLong duplicates = new AtomicLong();
-        AtomicLong orderViolations = new AtomicLong();
-        Map<Integer, Integer> lastInGroup = new ConcurrentHashMap<>();
-        double startCpu = measuring();
-        long start = System.nanoTime();
-        // The drain ends when the last message has been received and deleted. Consumers still long-polling the
-        // empty queue then are not part of the workload: their wait counts neither in the time nor the CPU.
-        AtomicLong finishedAt = new AtomicLong();
-        double[] cpuAtFinish = new double[1];
+        DrainProgress progress = new DrainProgress(fifo, measuring());
         ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
         for (int c = 0; c < clients; c++) {
             pool.submit(() -> {
-                while (received.size() < messages && System.nanoTime() - start < 300e9) {
-                    long t = System.nanoTime();
-                    List<Message> batch = sqs.receiveMessage(b -> b.queueUrl(url).maxNumberOfMessages(10)
-                            .waitTimeSeconds(1)).join().messages();
-                    if (batch.isEmpty()) {
-                        continue; // a long poll that found nothing has no receive latency to report
-                    }
-                    latencyMicros.recordValue((System.nanoTime() - t) / 1000);
-                    for (Message m : batch) {
-                        String key = m.body().substring(0, m.body().indexOf(':'));
-                        if (!received.add(key)) {
-                            duplicates.incrementAndGet();
+                try (DrainConsumer consumer = raw ? new RawConsumer(URI.create(endpoint), url) : new SdkConsumer(url)) {
+                    while (!progress.over()) {
+                        long t = System.nanoTime();
+                        List<DrainConsumer.Received> batch = consumer.receive();
+                        if (batch.isEmpty()) {
+                            continue; // a long poll that found nothing has no receive latency to report
                         }
-                        if (fifo) {
-                            int group = Integer.parseInt(key.substring(0, key.indexOf('-')));
-                            int index = Integer.parseInt(key.substring(key.indexOf('-') + 1));
-                            Integer last = lastInGroup.put(group, index);
-                            if (last != null && last >= index) {
-                                orderViolations.incrementAndGet();
-                            }
-                        }
-                    }
-                    sqs.deleteMessageBatch(b -> b.queueUrl(url).entries(batch.stream().map(m ->
-                            DeleteMessageBatchRequestEntry.builder().id(m.messageId()).receiptHandle(
-                                    m.receiptHandle()).build()).toList())).join();
-                    if (received.size() >= messages) {
-                        synchronized (cpuAtFinish) {
-                            if (finishedAt.get() == 0) {
-                                cpuAtFinish[0] = server.cpuSeconds();
-                                finishedAt.set(System.nanoTime());
-                            }
-                        }
+                        latencyMicros.recordValue((System.nanoTime() - t) / 1000);
+                        progress.received(batch);
+                        consumer.delete(batch);
+                        progress.deleted();
                     }
                 }
                 return null;
@@ -367,11 +342,88 @@ public final class LoadGenerator implements Callable<Integer> {
         }
         pool.shutdown();
         pool.awaitTermination(310, TimeUnit.SECONDS);
-        boolean complete = received.size() == messages;
-        double elapsed = ((complete ? finishedAt.get() : System.nanoTime()) - start) / 1e9;
-        double cpu = (complete ? cpuAtFinish[0] : server.cpuSeconds()) - startCpu;
-        report(workload, received.size(), elapsed, cpu, " complete=" + complete + " duplicates=" + duplicates.get()
-                + (fifo ? " groups=" + groups + " order_violations=" + orderViolations.get() : ""));
+        progress.report();
+    }
+
+    /**
+     * What a drain has received so far, checked as it arrives. The drain ends when the last message has been
+     * received and deleted; consumers still long-polling the empty queue then are not part of the workload, so their
+     * wait counts neither in the time nor in the CPU.
+     */
+    private final class DrainProgress {
+        private final boolean fifo;
+        private final double startCpu;
+        private final long start = System.nanoTime();
+        private final Set<String> received = ConcurrentHashMap.newKeySet();
+        private final AtomicLong duplicates = new AtomicLong();
+        private final AtomicLong orderViolations = new AtomicLong();
+        private final Map<Integer, Integer> lastInGroup = new ConcurrentHashMap<>();
+        private long finishedAt;
+        private double cpuAtFinish;
+
+        DrainProgress(boolean fifo, double startCpu) {
+            this.fifo = fifo;
+            this.startCpu = startCpu;
+        }
+
+        boolean over() {
+            return received.size() >= messages || System.nanoTime() - start > 300e9;
+        }
+
+        void received(List<DrainConsumer.Received> batch) {
+            for (DrainConsumer.Received m : batch) {
+                String key = m.body().substring(0, m.body().indexOf(':'));
+                if (!received.add(key)) {
+                    duplicates.incrementAndGet();
+                }
+                if (fifo) {
+                    int group = Integer.parseInt(key.substring(0, key.indexOf('-')));
+                    int index = Integer.parseInt(key.substring(key.indexOf('-') + 1));
+                    Integer last = lastInGroup.put(group, index);
+                    if (last != null && last >= index) {
+                        orderViolations.incrementAndGet();
+                    }
+                }
+            }
+        }
+
+        synchronized void deleted() {
+            if (received.size() >= messages && finishedAt == 0) {
+                cpuAtFinish = server.cpuSeconds();
+                finishedAt = System.nanoTime();
+            }
+        }
+
+        synchronized void report() {
+            boolean complete = received.size() == messages;
+            double elapsed = ((complete ? finishedAt : System.nanoTime()) - start) / 1e9;
+            double cpu = (complete ? cpuAtFinish : server.cpuSeconds()) - startCpu;
+            LoadGenerator.this.report(workload, received.size(), elapsed, cpu, " complete=" + complete
+                    + " duplicates=" + duplicates.get()
+                    + (fifo ? " groups=" + groups + " order_violations=" + orderViolations.get() : ""));
+        }
+    }
+
+    /** Drain consumers through the SDK: ReceiveMessage(10, 1 s long poll), then DeleteMessageBatch. */
+    private final class SdkConsumer implements DrainConsumer {
+        private final String url;
+
+        SdkConsumer(String url) {
+            this.url = url;
+        }
+
+        @Override
+        public List<Received> receive() {
+            return sqs.receiveMessage(b -> b.queueUrl(url).maxNumberOfMessages(10).waitTimeSeconds(1)).join()
+                    .messages().stream().map(m -> new Received(m.messageId(), m.body(), m.receiptHandle())).toList();
+        }
+
+        @Override
+        public void delete(List<Received> batch) {
+            sqs.deleteMessageBatch(b -> b.queueUrl(url).entries(batch.stream().map(m ->
+                    DeleteMessageBatchRequestEntry.builder().id(m.messageId()).receiptHandle(m.receiptHandle())
+                            .build()).toList())).join();
+        }
     }
 
     /** Producers at a fixed total rate, consumers long-polling; latency = receive time minus send time. */

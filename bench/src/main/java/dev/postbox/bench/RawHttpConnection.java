@@ -29,6 +29,11 @@ final class RawHttpConnection implements AutoCloseable {
         in = new BufferedInputStream(socket.getInputStream(), 16384);
     }
 
+    /** An SQS request in the AWS JSON 1.0 protocol. */
+    static byte[] sqsJson(URI endpoint, String action, String json) {
+        return post(endpoint, json, "Content-Type: application/x-amz-json-1.0", "X-Amz-Target: AmazonSQS." + action);
+    }
+
     /** A complete POST request to {@code /} with the given headers and body, ready to be written many times. */
     static byte[] post(URI endpoint, String body, String... headerLines) {
         byte[] content = body.getBytes(StandardCharsets.UTF_8);
@@ -45,6 +50,14 @@ final class RawHttpConnection implements AutoCloseable {
     }
 
     record Response(int status, byte[] body) {
+        /** The body of a 200 response; any other status fails the run. */
+        byte[] okBody() {
+            if (status != 200) {
+                throw new IllegalStateException("status " + status + ": "
+                        + (body == null ? "" : new String(body, StandardCharsets.UTF_8)));
+            }
+            return body;
+        }
     }
 
     /** Writes the request and reads the whole response; returns its status code (the body is skipped). */

@@ -17,7 +17,6 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class RawWarmUp {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String CONTENT_TYPE = "Content-Type: application/x-amz-json-1.0";
 
     private final URI endpoint;
     private final String body;
@@ -46,20 +45,21 @@ final class RawWarmUp {
     }
 
     private void loop(String url, boolean fifo, long endNanos) throws Exception {
-        byte[] receive = request("ReceiveMessage", "{\"QueueUrl\":\"" + url
+        byte[] receive = RawHttpConnection.sqsJson(endpoint, "ReceiveMessage", "{\"QueueUrl\":\"" + url
                 + "\",\"MaxNumberOfMessages\":10,\"WaitTimeSeconds\":1,\"MessageAttributeNames\":[\"All\"]}");
         try (RawHttpConnection connection = new RawHttpConnection(endpoint)) {
             while (System.nanoTime() < endNanos) {
-                check(connection.call(request("SendMessage", "{\"QueueUrl\":\"" + url + "\"," + entry(fifo)
-                        + ",\"MessageAttributes\":{\"n\":{\"DataType\":\"Number\",\"StringValue\":\"1\"}}}")));
+                String attributes = "\"MessageAttributes\":{\"n\":{\"DataType\":\"Number\",\"StringValue\":\"1\"}}";
+                connection.call(RawHttpConnection.sqsJson(endpoint, "SendMessage",
+                        "{\"QueueUrl\":\"" + url + "\"," + entry(fifo) + "," + attributes + "}")).okBody();
                 StringBuilder entries = new StringBuilder();
                 for (int i = 0; i < 10; i++) {
                     entries.append(i == 0 ? "" : ",").append("{\"Id\":\"e").append(i).append("\",")
                             .append(entry(fifo)).append('}');
                 }
-                check(connection.call(request("SendMessageBatch",
-                        "{\"QueueUrl\":\"" + url + "\",\"Entries\":[" + entries + "]}")));
-                JsonNode received = JSON.readTree(check(connection.call(receive)));
+                connection.call(RawHttpConnection.sqsJson(endpoint, "SendMessageBatch",
+                        "{\"QueueUrl\":\"" + url + "\",\"Entries\":[" + entries + "]}")).okBody();
+                JsonNode received = JSON.readTree(connection.call(receive).okBody());
                 StringBuilder deletes = new StringBuilder();
                 int id = 0;
                 for (JsonNode message : received.path("Messages")) {
@@ -67,8 +67,8 @@ final class RawWarmUp {
                             .append("\",\"ReceiptHandle\":").append(message.get("ReceiptHandle")).append('}');
                 }
                 if (!deletes.isEmpty()) {
-                    check(connection.call(request("DeleteMessageBatch",
-                            "{\"QueueUrl\":\"" + url + "\",\"Entries\":[" + deletes + "]}")));
+                    connection.call(RawHttpConnection.sqsJson(endpoint, "DeleteMessageBatch",
+                            "{\"QueueUrl\":\"" + url + "\",\"Entries\":[" + deletes + "]}")).okBody();
                 }
             }
         }
@@ -80,15 +80,4 @@ final class RawWarmUp {
                 + "\",\"MessageDeduplicationId\":\"d" + deduplicationIds.incrementAndGet() + "\"" : "");
     }
 
-    private byte[] request(String action, String json) {
-        return RawHttpConnection.post(endpoint, json, CONTENT_TYPE, "X-Amz-Target: AmazonSQS." + action);
-    }
-
-    private static byte[] check(RawHttpConnection.Response response) {
-        if (response.status() != 200) {
-            throw new IllegalStateException("warm-up request failed with status " + response.status() + ": "
-                    + new String(response.body(), java.nio.charset.StandardCharsets.UTF_8));
-        }
-        return response.body();
-    }
 }

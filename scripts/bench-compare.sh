@@ -40,7 +40,7 @@ else
              "raw-drain --clients 8 --messages 50000 --runs $runs"
              "raw-fifo --clients 8 --groups 16 --messages 20000 --runs $runs"
              "e2e --clients 4 --rate 1000 --seconds $seconds --runs $runs"
-             "longpoll-idle --pollers 10000 --seconds 20")
+             "longpoll-idle --pollers 10000 --seconds 20 --runs 2")
   warmup=${BENCH_WARMUP_SECONDS:-5}
 fi
 

@@ -94,7 +94,9 @@ public final class LoadGenerator implements Callable<Integer> {
                 .build();
         try {
             warmUp();
-            for (run = 1; run <= runs; run++) {
+            // longpoll-idle keeps its pollers connected and measures --runs consecutive wait cycles itself
+            int times = workload.equals("longpoll-idle") ? 1 : runs;
+            for (run = 1; run <= times; run++) {
                 latencyMicros.reset();
                 runWorkload();
             }
@@ -538,13 +540,24 @@ public final class LoadGenerator implements Callable<Integer> {
         }
         settle(); // the server parks the last requests
         double rampSeconds = (System.nanoTime() - rampStart) / 1e9;
-        double startCpu = measuring();
-        long pollsBefore = polls.get();
-        long start = System.nanoTime();
-        Thread.sleep(seconds * 1000L);
-        double idleSeconds = (System.nanoTime() - start) / 1e9;
-        double idleCpu = server.cpuSeconds() - startCpu;
-        long idlePolls = polls.get() - pollsBefore;
+        // One wait cycle per run: every poller's poll times out once in it. The last cycle is reported (steady
+        // state); the first one's CPU is reported beside it.
+        double firstCyclePct = 0;
+        double idleSeconds = 0;
+        double idleCpu = 0;
+        long idlePolls = 0;
+        for (int cycle = 1; cycle <= runs; cycle++) {
+            double startCpu = measuring();
+            long pollsBefore = polls.get();
+            long start = System.nanoTime();
+            Thread.sleep(seconds * 1000L);
+            idleSeconds = (System.nanoTime() - start) / 1e9;
+            idleCpu = server.cpuSeconds() - startCpu;
+            idlePolls = polls.get() - pollsBefore;
+            if (cycle == 1) {
+                firstCyclePct = idleCpu / idleSeconds * 100;
+            }
+        }
         long idleRss = server.rssMiB();
         int wakeups = 100;
         int failedSends = 0;
@@ -563,12 +576,13 @@ public final class LoadGenerator implements Callable<Integer> {
         running.set(false);
         System.out.printf("RESULT %s longpoll-idle pollers=%d ramp_seconds=%.1f idle_seconds=%.1f idle_polls=%d"
                         + " server_cpu_pct_of_one_core=%.2f server_cpu_us_per_poll=%.1f server_rss_mib=%d"
-                        + " failed_sends=%d wakeups=%d wake_p50_ms=%.2f wake_p99_ms=%.2f wake_max_ms=%.2f%n",
+                        + " failed_sends=%d wakeups=%d wake_p50_ms=%.2f wake_p99_ms=%.2f wake_max_ms=%.2f"
+                        + " cycles=%d first_cycle_cpu_pct=%.2f%n",
                 label, pollers, rampSeconds, idleSeconds, idlePolls, idleCpu / idleSeconds * 100,
                 idlePolls == 0 ? 0 : idleCpu * 1e6 / idlePolls, idleRss, failedSends,
                 latencyMicros.getTotalCount(),
                 latencyMicros.getValueAtPercentile(50) / 1000.0, latencyMicros.getValueAtPercentile(99) / 1000.0,
-                latencyMicros.getMaxValue() / 1000.0);
+                latencyMicros.getMaxValue() / 1000.0, runs, firstCyclePct);
         pool.shutdownNow();
     }
 }

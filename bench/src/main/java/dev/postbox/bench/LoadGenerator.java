@@ -295,8 +295,9 @@ public final class LoadGenerator implements Callable<Integer> {
         }
     }
 
-    /** Fills a queue (not measured), then K consumers receive 10 + delete batch until every message arrived. */
     /**
+     * Fills a queue (not measured), then K consumers receive 10 + delete batch until every message arrived.
+     *
      * @param raw consumers receive and delete over raw connections ({@link RawConsumer}) instead of the SDK, so that
      *            the server, not the SDK's CPU cost on a shared machine, bounds the rate
      */
@@ -324,8 +325,9 @@ public final class LoadGenerator implements Callable<Integer> {
         fills.forEach(java.util.concurrent.CompletableFuture::join);
         DrainProgress progress = new DrainProgress(fifo, measuring());
         ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+        List<java.util.concurrent.Future<?>> consumers = new ArrayList<>();
         for (int c = 0; c < clients; c++) {
-            pool.submit(() -> {
+            consumers.add(pool.submit(() -> {
                 try (DrainConsumer consumer = raw ? new RawConsumer(URI.create(endpoint), url) : new SdkConsumer(url)) {
                     while (!progress.over()) {
                         long t = System.nanoTime();
@@ -340,10 +342,13 @@ public final class LoadGenerator implements Callable<Integer> {
                     }
                 }
                 return null;
-            });
+            }));
         }
         pool.shutdown();
         pool.awaitTermination(310, TimeUnit.SECONDS);
+        for (var consumer : consumers) {
+            consumer.get(); // a consumer that failed fails the run instead of leaving it incomplete
+        }
         progress.report();
     }
 

@@ -8,6 +8,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/scripts/jdk.sh"
+. "$root/scripts/ports.sh"
 cd "$root"
 seconds=${1:-10}
 smoke=${BENCH_SMOKE:-0}
@@ -20,8 +21,6 @@ fi
 java="$JAVA_HOME/bin/java"
 load_cp="bench/target/postbox-bench-0.1.0-SNAPSHOT.jar:bench/target/lib/*"
 results=$(mktemp)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_port() { for _ in $(seq 1 300); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
 if [ "$smoke" = 1 ]; then
   workloads=("send --clients 4 --seconds 1 --runs 2" "raw-send --clients 4 --seconds 1" "drain --clients 2 --messages 500"

@@ -4,12 +4,13 @@
 # Usage: scripts/measure-startup.sh [runs] [storage]   (storage: embedded (default, in a fresh temp dir) or memory)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$root/scripts/ports.sh"
 runs=${1:-5}
 storage=${2:-embedded}
 "$root/postbox" --version >/dev/null # builds and prepares the start-up cache if needed
 times=()
 for i in $(seq 1 "$runs"); do
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+  port=$(free_port)
   dir=$(mktemp -d)
   start=$(date +%s%N)
   "$root/postbox" --storage "$storage" --data-dir "$dir/data" --port "$port" >/dev/null 2>&1 &

@@ -8,6 +8,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/scripts/jdk.sh"
+. "$root/scripts/ports.sh"
 cd "$root"
 out=$(realpath -m "$1"); server_args=$2; shift 2
 runs=1; args=("$@")
@@ -21,14 +22,14 @@ lib_dir=$(mktemp -d)
 unzip -q -o "$jar" 'linux-x64/*' -d "$lib_dir"
 agent="$lib_dir/linux-x64/libasyncProfiler.so"
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+port=$(free_port)
 log=$(mktemp)
 # shellcheck disable=SC2086
 POSTBOX_JAVA_OPTS="${POSTBOX_JAVA_OPTS:-} -XX:+EnableDynamicAgentLoading" ./postbox $server_args --port "$port" \
   >"$log" 2>&1 &
 launcher=$!
 trap 'kill "$launcher" 2>/dev/null || true; rm -rf "$lib_dir"' EXIT
-for _ in $(seq 1 300); do (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.2; done
+wait_port "$port" || { cat "$log" >&2; exit 1; }
 server=$(pgrep -P "$launcher" java || echo "$launcher")
 load_out=$(mktemp)
 "$JAVA_HOME/bin/java" -cp "bench/target/postbox-bench-0.1.0-SNAPSHOT.jar:bench/target/lib/*" \

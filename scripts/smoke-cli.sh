@@ -3,7 +3,8 @@
 # returned MD5s against independently computed ones, then stop it with SIGTERM while a long poll waits.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+. "$root/scripts/ports.sh"
+port=$(free_port)
 endpoint="http://127.0.0.1:$port"
 log=$(mktemp)
 data_dir=$(mktemp -d)

@@ -21,11 +21,21 @@ final class RawConsumer implements DrainConsumer {
     private final byte[] receive;
 
     RawConsumer(URI endpoint, String queueUrl) throws IOException {
+        this(endpoint, queueUrl, "");
+    }
+
+    /** @param receiveFields more ReceiveMessage fields, each with a leading comma ({@code ,"Name":value}) */
+    RawConsumer(URI endpoint, String queueUrl, String receiveFields) throws IOException {
         this.endpoint = endpoint;
         this.queueUrl = queueUrl;
         this.connection = new RawHttpConnection(endpoint);
         this.receive = RawHttpConnection.sqsJson(endpoint, "ReceiveMessage", "{\"QueueUrl\":\"" + queueUrl
-                + "\",\"MaxNumberOfMessages\":10,\"WaitTimeSeconds\":1}");
+                + "\",\"MaxNumberOfMessages\":10,\"WaitTimeSeconds\":1" + receiveFields + "}");
+    }
+
+    /** This consumer's connection, for other requests on the same queue. */
+    RawHttpConnection connection() {
+        return connection;
     }
 
     @Override

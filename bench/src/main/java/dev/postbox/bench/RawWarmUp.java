@@ -1,7 +1,5 @@
 package dev.postbox.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * (ElasticMQ's CPU per send fell from 800 to 160 µs over 30 s of load here); the SDK alone sends too few.
  */
 final class RawWarmUp {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ATTRIBUTES =
+            "\"MessageAttributes\":{\"n\":{\"DataType\":\"Number\",\"StringValue\":\"1\"}}";
 
     private final URI endpoint;
     private final String body;
@@ -45,13 +44,11 @@ final class RawWarmUp {
     }
 
     private void loop(String url, boolean fifo, long endNanos) throws Exception {
-        byte[] receive = RawHttpConnection.sqsJson(endpoint, "ReceiveMessage", "{\"QueueUrl\":\"" + url
-                + "\",\"MaxNumberOfMessages\":10,\"WaitTimeSeconds\":1,\"MessageAttributeNames\":[\"All\"]}");
-        try (RawHttpConnection connection = new RawHttpConnection(endpoint)) {
+        try (RawConsumer consumer = new RawConsumer(endpoint, url, ",\"MessageAttributeNames\":[\"All\"]")) {
+            RawHttpConnection connection = consumer.connection();
             while (System.nanoTime() < endNanos) {
-                String attributes = "\"MessageAttributes\":{\"n\":{\"DataType\":\"Number\",\"StringValue\":\"1\"}}";
                 connection.call(RawHttpConnection.sqsJson(endpoint, "SendMessage",
-                        "{\"QueueUrl\":\"" + url + "\"," + entry(fifo) + "," + attributes + "}")).okBody();
+                        "{\"QueueUrl\":\"" + url + "\"," + entry(fifo) + "," + ATTRIBUTES + "}")).okBody();
                 StringBuilder entries = new StringBuilder();
                 for (int i = 0; i < 10; i++) {
                     entries.append(i == 0 ? "" : ",").append("{\"Id\":\"e").append(i).append("\",")
@@ -59,16 +56,9 @@ final class RawWarmUp {
                 }
                 connection.call(RawHttpConnection.sqsJson(endpoint, "SendMessageBatch",
                         "{\"QueueUrl\":\"" + url + "\",\"Entries\":[" + entries + "]}")).okBody();
-                JsonNode received = JSON.readTree(connection.call(receive).okBody());
-                StringBuilder deletes = new StringBuilder();
-                int id = 0;
-                for (JsonNode message : received.path("Messages")) {
-                    deletes.append(id == 0 ? "" : ",").append("{\"Id\":\"d").append(id++)
-                            .append("\",\"ReceiptHandle\":").append(message.get("ReceiptHandle")).append('}');
-                }
-                if (!deletes.isEmpty()) {
-                    connection.call(RawHttpConnection.sqsJson(endpoint, "DeleteMessageBatch",
-                            "{\"QueueUrl\":\"" + url + "\",\"Entries\":[" + deletes + "]}")).okBody();
+                List<DrainConsumer.Received> received = consumer.receive();
+                if (!received.isEmpty()) {
+                    consumer.delete(received);
                 }
             }
         }

@@ -50,6 +50,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
@@ -554,7 +555,7 @@ public final class QueueService implements SqsApi, AutoCloseable {
     // ---- receiving ---------------------------------------------------------------------------------------------
 
     @Override
-    public ReceiveMessage.Result receiveMessage(CallContext call, ReceiveMessage.Request request) {
+    public CompletableFuture<ReceiveMessage.Result> receiveMessage(CallContext call, ReceiveMessage.Request request) {
         QueueRecord queue = requireQueue(request.queueUrl());
         int max = request.maxNumberOfMessages() == null ? 1 : request.maxNumberOfMessages();
         if (max < 1 || max > Limits.MAX_RECEIVE_MESSAGES) {
@@ -583,7 +584,7 @@ public final class QueueService implements SqsApi, AutoCloseable {
         if (attemptKey != null) {
             ReceiveMessage.Result repeated = repeatAttempt(key, attemptKey, visibility);
             if (repeated != null) {
-                return repeated;
+                return CompletableFuture.completedFuture(repeated);
             }
         }
         if (!queue.fifo() && wait == 0
@@ -591,34 +592,78 @@ public final class QueueService implements SqsApi, AutoCloseable {
             throw new SqsException(ErrorCode.OVER_LIMIT, "Too many messages in flight: a standard queue holds at most "
                     + Limits.MAX_IN_FLIGHT_STANDARD + " in-flight messages.");
         }
-        QueueStore.Redrive redrive = redriveOf(call, queue);
-        long deadline = System.nanoTime() + Duration.ofSeconds(wait).toNanos();
-        while (true) {
+        LongPoll poll = new LongPoll(queue, max, Duration.ofSeconds(visibility), redriveOf(call, queue),
+                systemSelection, attributeSelection, attemptKey, System.nanoTime() + Duration.ofSeconds(wait).toNanos());
+        poll.attempt();
+        return poll.result;
+    }
+
+    /**
+     * One ReceiveMessage: receives; when nothing is receivable and wait time is left, asks the store to call back
+     * ({@link QueueStore#whenReceivable}) and receives again on a new virtual thread when it does. No thread waits in
+     * between. The result completes once: with messages, or empty when the wait passes or the service closes.
+     */
+    private final class LongPoll implements Runnable {
+        private final CompletableFuture<ReceiveMessage.Result> result = new CompletableFuture<>();
+        private final QueueRecord queue;
+        private final int max;
+        private final Duration visibility;
+        private final QueueStore.Redrive redrive;
+        private final SystemAttributeSelection systemSelection;
+        private final MessageAttributeSelection attributeSelection;
+        private final String attemptKey;
+        private final long deadlineNanos;
+
+        LongPoll(QueueRecord queue, int max, Duration visibility, QueueStore.Redrive redrive,
+                 SystemAttributeSelection systemSelection, MessageAttributeSelection attributeSelection,
+                 String attemptKey, long deadlineNanos) {
+            this.queue = queue;
+            this.max = max;
+            this.visibility = visibility;
+            this.redrive = redrive;
+            this.systemSelection = systemSelection;
+            this.attributeSelection = attributeSelection;
+            this.attemptKey = attemptKey;
+            this.deadlineNanos = deadlineNanos;
+        }
+
+        /** The store's wake-up: may run under a store lock, so it only starts the next attempt elsewhere. */
+        @Override
+        public void run() {
+            Thread.startVirtualThread(this::attemptOrFail);
+        }
+
+        private void attemptOrFail() {
+            try {
+                attempt();
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        }
+
+        void attempt() {
             Instant now = clock.instant();
-            List<Delivery> deliveries = store.receive(key, max, Duration.ofSeconds(visibility), now, redrive);
+            List<Delivery> deliveries = store.receive(queue.key(), max, visibility, now, redrive);
             if (!deliveries.isEmpty()) {
                 List<ReceiveMessage.Message> messages = new ArrayList<>(deliveries.size());
                 for (Delivery delivery : deliveries) {
                     messages.add(toMessage(queue, delivery, now, systemSelection, attributeSelection));
                 }
-                ReceiveMessage.Result result = new ReceiveMessage.Result(messages);
+                ReceiveMessage.Result received = new ReceiveMessage.Result(messages);
                 if (attemptKey != null) {
                     receiveAttempts.values().removeIf(a -> a.expiresAt().isBefore(now));
-                    receiveAttempts.put(attemptKey, new AttemptedReceive(result, deliveries,
+                    receiveAttempts.put(attemptKey, new AttemptedReceive(received, deliveries,
                             now.plus(Limits.DEDUPLICATION_INTERVAL)));
                 }
-                return result;
+                result.complete(received);
+                return;
             }
-            long remaining = deadline - System.nanoTime();
+            long remaining = deadlineNanos - System.nanoTime();
             if (remaining <= 0 || closing) {
-                return new ReceiveMessage.Result(List.of());
+                result.complete(new ReceiveMessage.Result(List.of()));
+                return;
             }
-            try {
-                store.awaitReceivable(key, Duration.ofNanos(remaining), now);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return new ReceiveMessage.Result(List.of());
-            }
+            store.whenReceivable(queue.key(), Duration.ofNanos(remaining), now, this);
         }
     }
 

@@ -10,6 +10,8 @@ import dev.postbox.core.api.SqsApi;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -23,6 +25,7 @@ public final class RequestDispatcher {
     private static final String JSON_CONTENT_TYPE = "application/x-amz-json-1.0";
     private static final String XML_CONTENT_TYPE = "text/xml";
     private static final String TARGET_PREFIX = "AmazonSQS.";
+    private static final byte[] EMPTY_JSON_OBJECT = "{}".getBytes(StandardCharsets.UTF_8);
     private static final Pattern CREDENTIAL = Pattern.compile("Credential=([^/,\\s]+)/");
 
     /**
@@ -43,17 +46,30 @@ public final class RequestDispatcher {
         this.settings = settings;
     }
 
-    public HttpExchange.Response handle(HttpExchange.Request request, String requestId) {
+    /**
+     * The response; already complete for every operation except a ReceiveMessage that waits. Never completes
+     * exceptionally: failures become error responses.
+     */
+    public CompletableFuture<HttpExchange.Response> handle(HttpExchange.Request request, String requestId) {
         Protocol protocol = request.header("x-amz-target") != null ? Protocol.JSON : Protocol.QUERY;
+        CompletableFuture<HttpExchange.Response> response;
         try {
-            return protocol == Protocol.JSON ? handleJson(request, requestId) : handleQuery(request, requestId);
-        } catch (SqsException e) {
-            return error(protocol, e.code(), e.getMessage(), requestId);
+            response = protocol == Protocol.JSON ? handleJson(request, requestId) : handleQuery(request, requestId);
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "request " + requestId + " failed", e);
-            return error(protocol, ErrorCode.INTERNAL_ERROR, "We encountered an internal error. Please try again.",
-                    requestId);
+            return CompletableFuture.completedFuture(error(protocol, e, requestId));
         }
+        return response.isDone() && !response.isCompletedExceptionally() ? response
+                : response.exceptionally(e -> error(protocol, e instanceof CompletionException c && c.getCause() != null
+                ? c.getCause() : e, requestId));
+    }
+
+    private static HttpExchange.Response error(Protocol protocol, Throwable e, String requestId) {
+        if (e instanceof SqsException sqs) {
+            return error(protocol, sqs.code(), sqs.getMessage(), requestId);
+        }
+        LOG.log(System.Logger.Level.ERROR, "request " + requestId + " failed", e);
+        return error(protocol, ErrorCode.INTERNAL_ERROR, "We encountered an internal error. Please try again.",
+                requestId);
     }
 
     /** An error response in the protocol the request used (for errors raised outside the dispatcher). */
@@ -62,7 +78,7 @@ public final class RequestDispatcher {
         return error(request.header("x-amz-target") != null ? Protocol.JSON : Protocol.QUERY, code, message, requestId);
     }
 
-    private HttpExchange.Response handleJson(HttpExchange.Request request, String requestId) {
+    private CompletableFuture<HttpExchange.Response> handleJson(HttpExchange.Request request, String requestId) {
         String target = request.header("x-amz-target");
         Action action = target.startsWith(TARGET_PREFIX) ? Action.named(target.substring(TARGET_PREFIX.length()))
                 : null;
@@ -83,12 +99,12 @@ public final class RequestDispatcher {
         if (body == null || !body.isObject()) {
             throw new SqsException(ErrorCode.MALFORMED_REQUEST, "The request body must be a JSON object.");
         }
-        ObjectNode result = dispatch(action, new Params(body), request);
-        byte[] bytes = result == null ? "{}".getBytes(StandardCharsets.UTF_8) : Json.write(result);
-        return new HttpExchange.Response(200, JSON_CONTENT_TYPE, Map.of("x-amzn-RequestId", requestId), bytes);
+        return dispatch(action, new Params(body), request).thenApply(result -> new HttpExchange.Response(200,
+                JSON_CONTENT_TYPE, Map.of("x-amzn-RequestId", requestId), result == null ? EMPTY_JSON_OBJECT
+                : Json.write(result)));
     }
 
-    private HttpExchange.Response handleQuery(HttpExchange.Request request, String requestId) {
+    private CompletableFuture<HttpExchange.Response> handleQuery(HttpExchange.Request request, String requestId) {
         Map<String, String> parameters = QueryParameters.parse(request.rawQuery(), new LinkedHashMap<>());
         String contentType = request.header("content-type");
         if (request.body().length > 0 && (contentType == null
@@ -104,13 +120,13 @@ public final class RequestDispatcher {
             throw new SqsException(ErrorCode.INVALID_ACTION, "The action " + actionName
                     + " is not valid for this endpoint.");
         }
-        ObjectNode result = dispatch(action, new Params(QueryParameters.toTree(parameters)), request);
-        return new HttpExchange.Response(200, XML_CONTENT_TYPE, Map.of("x-amzn-RequestId", requestId),
-                XmlWriter.success(action, result, requestId));
+        return dispatch(action, new Params(QueryParameters.toTree(parameters)), request).thenApply(result ->
+                new HttpExchange.Response(200, XML_CONTENT_TYPE, Map.of("x-amzn-RequestId", requestId),
+                        XmlWriter.success(action, result, requestId)));
     }
 
-    /** Calls the operation; returns its result tree, or null for operations without output. */
-    private ObjectNode dispatch(Action action, Params p, HttpExchange.Request request) {
+    /** Calls the operation; its result tree, or null for operations without output. */
+    private CompletableFuture<ObjectNode> dispatch(Action action, Params p, HttpExchange.Request request) {
         boolean queuePath = isQueuePath(request.path());
         if (queuePath && (action == Action.CreateQueue || action == Action.ListQueues)) {
             throw new SqsException(ErrorCode.INVALID_ACTION, "The action " + action + " is not valid for this endpoint.");
@@ -120,7 +136,10 @@ public final class RequestDispatcher {
         if ((queueUrl == null || queueUrl.isEmpty()) && queuePath) {
             queueUrl = call.baseUrl() + request.path();
         }
-        return switch (action) {
+        if (action == Action.ReceiveMessage) {
+            return api.receiveMessage(call, Requests.receiveMessage(p, queueUrl)).thenApply(Results::receiveMessage);
+        }
+        return CompletableFuture.completedFuture(switch (action) {
             case CreateQueue -> Results.createQueue(api.createQueue(call, Requests.createQueue(p)));
             case GetQueueUrl -> Results.getQueueUrl(api.getQueueUrl(call, Requests.getQueueUrl(p)));
             case ListQueues -> Results.listQueues(api.listQueues(call, Requests.listQueues(p)));
@@ -141,8 +160,7 @@ public final class RequestDispatcher {
             case SendMessage -> Results.sendMessage(api.sendMessage(call, Requests.sendMessage(p, queueUrl)));
             case SendMessageBatch ->
                     Results.sendMessageBatch(api.sendMessageBatch(call, Requests.sendMessageBatch(p, queueUrl)));
-            case ReceiveMessage ->
-                    Results.receiveMessage(api.receiveMessage(call, Requests.receiveMessage(p, queueUrl)));
+            case ReceiveMessage -> throw new IllegalStateException("answered above");
             case DeleteMessage -> {
                 api.deleteMessage(call, Requests.deleteMessage(p, queueUrl));
                 yield null;
@@ -180,7 +198,7 @@ public final class RequestDispatcher {
                     Results.listMessageMoveTasks(api.listMessageMoveTasks(call, Requests.listMessageMoveTasks(p)));
             case CancelMessageMoveTask ->
                     Results.cancelMessageMoveTask(api.cancelMessageMoveTask(call, Requests.cancelMessageMoveTask(p)));
-        };
+        });
     }
 
     private static boolean isQueuePath(String path) {

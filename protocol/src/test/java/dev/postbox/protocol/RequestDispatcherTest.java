@@ -29,7 +29,7 @@ class RequestDispatcherTest {
     private HttpExchange.Response json(String operation, String body) {
         return dispatcher.handle(new HttpExchange.Request("POST", "/", null, Map.of("x-amz-target",
                 "AmazonSQS." + operation, "content-type", "application/x-amz-json-1.0", "host", "localhost:9324"),
-                body.getBytes(StandardCharsets.UTF_8)), "req-1");
+                body.getBytes(StandardCharsets.UTF_8)), "req-1").join();
     }
 
     private HttpExchange.Response query(String path, String form) {
@@ -37,7 +37,7 @@ class RequestDispatcherTest {
         headers.put("content-type", "application/x-www-form-urlencoded; charset=utf-8");
         headers.put("host", "localhost:9324");
         return dispatcher.handle(new HttpExchange.Request("POST", path, null, headers,
-                form.getBytes(StandardCharsets.UTF_8)), "req-2");
+                form.getBytes(StandardCharsets.UTF_8)), "req-2").join();
     }
 
     private static String text(HttpExchange.Response response) {

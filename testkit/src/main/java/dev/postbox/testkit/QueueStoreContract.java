@@ -355,26 +355,45 @@ public abstract class QueueStoreContract {
         assertThat(counts.visible() + counts.inFlight()).isZero();
     }
 
-    /** A long poll parked on the queue for up to 20 s; {@code returned} counts down when it stops waiting. */
-    private Thread parkedPoll(CountDownLatch returned) {
-        return Thread.ofVirtual().start(() -> {
-            try {
-                store.awaitReceivable(key, Duration.ofSeconds(20), clock.instant());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            returned.countDown();
-        });
+    /** A long poll waiting on the queue for up to 20 s; {@code returned} counts down each time it is woken. */
+    private void waitingPoll(CountDownLatch returned) {
+        store.whenReceivable(key, Duration.ofSeconds(20), clock.instant(), returned::countDown);
     }
 
     @Test
     void waitingReceiverWakesOnSend() throws Exception {
         CountDownLatch returned = new CountDownLatch(1);
-        Thread waiter = parkedPoll(returned);
-        Thread.sleep(50);
+        waitingPoll(returned);
+        assertThat(returned.await(100, TimeUnit.MILLISECONDS)).as("waits while the queue is empty").isFalse();
         send("wake");
         assertThat(returned.await(5, TimeUnit.SECONDS)).isTrue();
-        waiter.join();
+    }
+
+    @Test
+    void aWaitEndsOnceWhenItsTimePassesAndAtOnceWhenAMessageIsReceivable() throws Exception {
+        AtomicInteger wakes = new AtomicInteger();
+        CountDownLatch returned = new CountDownLatch(1);
+        store.whenReceivable(key, Duration.ofMillis(200), clock.instant(), () -> {
+            wakes.incrementAndGet();
+            returned.countDown();
+        });
+        assertThat(returned.await(5, TimeUnit.SECONDS)).as("woken when the wait passed").isTrue();
+        send("later");
+        Thread.sleep(100);
+        assertThat(wakes).as("a waiter runs once: the send after its time found no one").hasValue(1);
+        CountDownLatch immediate = new CountDownLatch(1);
+        store.whenReceivable(key, Duration.ofSeconds(20), clock.instant(), immediate::countDown);
+        assertThat(immediate.getCount()).as("a message is receivable: woken before returning").isZero();
+    }
+
+    @Test
+    void wakingAllWaitersEndsEveryWait() throws Exception {
+        CountDownLatch returned = new CountDownLatch(3);
+        for (int i = 0; i < 3; i++) {
+            waitingPoll(returned);
+        }
+        store.wakeAllWaiters();
+        assertThat(returned.await(5, TimeUnit.SECONDS)).isTrue();
     }
 
     @Test
@@ -382,24 +401,20 @@ public abstract class QueueStoreContract {
         send("comes back");
         assertThat(store.receive(key, 1, Duration.ofSeconds(1), clock.instant(), null)).hasSize(1);
         CountDownLatch returned = new CountDownLatch(1);
-        Thread waiter = parkedPoll(returned); // starts while the message is in flight; nothing touches the queue
-        Thread.sleep(50);
+        waitingPoll(returned); // starts while the message is in flight; nothing touches the queue
         clock.advance(Duration.ofSeconds(1));
         assertThat(returned.await(5, TimeUnit.SECONDS)).as("woken when the visibility timeout ended").isTrue();
-        waiter.join();
         assertThat(receive(1)).extracting(d -> d.data().body()).containsExactly("comes back");
     }
 
     @Test
     void waitingReceiverWakesWhenAMessageDelayedDuringTheWaitBecomesVisible() throws Exception {
         CountDownLatch returned = new CountDownLatch(1);
-        Thread waiter = parkedPoll(returned);
-        Thread.sleep(50);
+        waitingPoll(returned);
         store.send(key, List.of(message("delayed", Duration.ofSeconds(1))), clock.instant());
         assertThat(returned.await(300, TimeUnit.MILLISECONDS)).as("not woken while the message is delayed").isFalse();
         clock.advance(Duration.ofSeconds(1));
         assertThat(returned.await(5, TimeUnit.SECONDS)).as("woken when the delay ended").isTrue();
-        waiter.join();
         assertThat(receive(1)).extracting(d -> d.data().body()).containsExactly("delayed");
     }
 
@@ -418,7 +433,9 @@ public abstract class QueueStoreContract {
                             served.countDown();
                             return null;
                         }
-                        store.awaitReceivable(queue, Duration.ofSeconds(20), clock.instant());
+                        CountDownLatch woken = new CountDownLatch(1);
+                        store.whenReceivable(queue, Duration.ofSeconds(20), clock.instant(), woken::countDown);
+                        woken.await();
                     }
                     return null;
                 });

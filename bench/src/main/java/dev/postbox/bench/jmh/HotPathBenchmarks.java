@@ -80,12 +80,12 @@ public class HotPathBenchmarks {
     /** JSON decode, engine send, JSON encode (the queue grows; receive benchmarks below drain their own). */
     @Benchmark
     public HttpExchange.Response jsonSendMessage() {
-        return dispatcher.handle(jsonSend, "id");
+        return dispatcher.handle(jsonSend, "id").join();
     }
 
     @Benchmark
     public HttpExchange.Response querySendMessage() {
-        return dispatcher.handle(querySend, "id");
+        return dispatcher.handle(querySend, "id").join();
     }
 
     /** Engine only: send one message, receive it, delete it. */
@@ -93,7 +93,7 @@ public class HotPathBenchmarks {
     public void engineSendReceiveDelete() {
         service.sendMessage(call, new SendMessage.Request(url, BODY, null, attributes, null, null, null));
         ReceiveMessage.Message message = service.receiveMessage(call, new ReceiveMessage.Request(url, null,
-                null, 1, 30, 0, null)).messages().getFirst();
+                null, 1, 30, 0, null)).join().messages().getFirst();
         service.deleteMessage(call, new DeleteMessage.Request(url, message.receiptHandle()));
     }
 }

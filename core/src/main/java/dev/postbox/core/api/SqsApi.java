@@ -1,5 +1,7 @@
 package dev.postbox.core.api;
 
+import java.util.concurrent.CompletableFuture;
+
 /**
  * The SQS operations, one method each, named as on the wire. Implementations throw
  * {@link dev.postbox.core.SqsException} for every request that AWS would reject; batch operations report
@@ -24,8 +26,11 @@ public interface SqsApi {
 
     SendMessageBatch.Result sendMessageBatch(CallContext call, SendMessageBatch.Request request);
 
-    /** Blocks the calling (virtual) thread for up to the long-poll wait. */
-    ReceiveMessage.Result receiveMessage(CallContext call, ReceiveMessage.Request request);
+    /**
+     * Returns at once; the result completes when messages arrive or the long-poll wait passes. Invalid requests
+     * throw here, before any wait.
+     */
+    CompletableFuture<ReceiveMessage.Result> receiveMessage(CallContext call, ReceiveMessage.Request request);
 
     void deleteMessage(CallContext call, DeleteMessage.Request request);
 

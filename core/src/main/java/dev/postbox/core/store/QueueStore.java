@@ -90,10 +90,14 @@ public interface QueueStore extends AutoCloseable {
     QueueCounts counts(QueueKey key, Instant now);
 
     /**
-     * Parks the calling (virtual) thread until a message may be receivable, the wait passes, or the store is shut
-     * down. Spurious returns are allowed: callers receive again and decide.
+     * Returns at once, and runs {@code wake} exactly once: when a message may be receivable, when {@code maxWait} has
+     * passed, or when the queue is deleted or the store shut down (right away if one of those holds already).
+     * Spurious wake-ups are allowed: callers receive again and decide. {@code wake} may run on another request's
+     * thread while the store holds a lock, so it must only hand work off (start a task), never receive itself.
+     *
+     * <p>A waiting long poll is this callback, not a parked thread: idle long polls cost no stacks.
      */
-    void awaitReceivable(QueueKey key, Duration maxWait, Instant now) throws InterruptedException;
+    void whenReceivable(QueueKey key, Duration maxWait, Instant now, Runnable wake);
 
     /**
      * The key that authenticates receipt handles. A durable store keeps it with the data, so that handles issued

@@ -327,8 +327,8 @@ public final class EmbeddedQueueStore implements QueueStore {
     }
 
     @Override
-    public void awaitReceivable(QueueKey key, Duration maxWait, Instant now) throws InterruptedException {
-        require(key).awaitReceivable(maxWait, now);
+    public void whenReceivable(QueueKey key, Duration maxWait, Instant now, Runnable wake) {
+        require(key).whenReceivable(maxWait, now, wake);
     }
 
     @Override

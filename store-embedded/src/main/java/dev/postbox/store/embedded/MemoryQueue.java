@@ -530,35 +530,23 @@ final class MemoryQueue {
     }
 
     /**
-     * Parks the calling long poll until something may be receivable (a send, a message whose visibility timeout or
-     * delay ends: see {@link Waiters}), the queue closes, or {@code maxWait} has passed.
+     * Runs {@code wake} once something may be receivable (a send, a message whose visibility timeout or delay ends:
+     * see {@link Waiters}), the queue closes, or {@code maxWait} has passed; right away when one of those holds now.
      */
-    void awaitReceivable(Duration maxWait, Instant now) throws InterruptedException {
-        Waiters.Waiter waiter;
+    void whenReceivable(Duration maxWait, Instant now, Runnable wake) {
         long waitNanos = maxWait.toNanos();
         lock.lock();
         try {
             promoteDue(now);
-            if (closed || order.hasReceivable() || waitNanos <= 0) {
+            if (!closed && !order.hasReceivable() && waitNanos > 0) {
+                waiters.join(wake, waitNanos);
+                armAlarm(now);
                 return;
             }
-            waiter = waiters.join();
-            armAlarm(now);
         } finally {
             lock.unlock();
         }
-        try {
-            waiter.await(waitNanos);
-        } finally {
-            if (!waiter.woken()) {
-                lock.lock();
-                try {
-                    waiters.leave(waiter);
-                } finally {
-                    lock.unlock();
-                }
-            }
-        }
+        wake.run();
     }
 
     /** Deleted queue or server shutdown: no one may wait here any more. */

@@ -2,55 +2,47 @@ package dev.postbox.store.embedded;
 
 import java.util.Iterator;
 import java.util.LinkedHashSet;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The long polls parked on one queue, oldest first. Guarded by the queue's lock; the waiting itself happens outside
- * it.
+ * The long polls waiting on one queue, oldest first. Guarded by the queue's lock. A waiting poll is a callback, not a
+ * parked thread: 10,000 idle long polls cost 10,000 small objects and timer entries, no stacks.
  *
- * <p>Why not a {@code Condition}: with thousands of idle pollers, every poll that times out unlinks itself from a
- * condition queue by walking the whole queue under the lock (AQS {@code unlinkCancelledWaiters}); JFR showed that
- * walk as most of the server's CPU with 10,000 idle pollers. Here joining, leaving and waking are O(1).
+ * <p>Joining, leaving and waking are O(1) (an earlier {@code Condition}-based version walked the whole wait queue
+ * under the lock whenever a poll timed out; JFR showed that walk as most of the CPU with 10,000 idle pollers).
  *
  * <p>The alarm: a message that is in flight or delayed becomes receivable at a known instant without anyone
- * touching the queue. The queue keeps one alarm per queue (not one timer per waiter, which would wake every
- * waiter at once) that wakes the longest-waiting poll when the earliest such message is due; that poll receives
- * it, and a receive that leaves more behind wakes the next waiter.
+ * touching the queue. The queue keeps one alarm per queue (not one per waiter, which would wake every waiter at
+ * once) that wakes the longest-waiting poll when the earliest such message is due; that poll receives it, and a
+ * receive that leaves more behind wakes the next waiter.
+ *
+ * <p>Invariant: each waiter's callback runs exactly once — when it is woken, when its wait passes, or when the queue
+ * closes — and whoever removes it from {@code parked} (under the lock) is the one who runs it.
  */
 final class Waiters {
-    private static final ScheduledExecutorService ALARMS = Executors.newSingleThreadScheduledExecutor(task -> {
-        Thread thread = new Thread(task, "postbox-long-poll-alarm");
-        thread.setDaemon(true);
-        return thread;
-    });
+    /** Wait deadlines and alarms. Cancelled entries leave the timer at once, so it holds only live waits. */
+    private static final ScheduledThreadPoolExecutor TIMER = timer();
 
-    /** One parked long poll. {@code woken} is set (under the queue lock) by whoever removes it to wake it. */
-    static final class Waiter {
-        private final Thread thread = Thread.currentThread();
-        private volatile boolean woken;
+    private static ScheduledThreadPoolExecutor timer() {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, task -> {
+            Thread thread = new Thread(task, "postbox-long-poll-timer");
+            thread.setDaemon(true);
+            return thread;
+        });
+        timer.setRemoveOnCancelPolicy(true);
+        return timer;
+    }
 
-        /** Parks until woken or {@code nanos} have passed. The caller must {@link #leave} it afterwards. */
-        void await(long nanos) throws InterruptedException {
-            long deadline = System.nanoTime() + nanos;
-            while (!woken) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return;
-                }
-                LockSupport.parkNanos(this, left);
-                if (Thread.interrupted()) {
-                    throw new InterruptedException();
-                }
-            }
-        }
+    /** One waiting long poll. */
+    private static final class Waiter {
+        private final Runnable wake;
+        private ScheduledFuture<?> deadline;
 
-        boolean woken() {
-            return woken;
+        private Waiter(Runnable wake) {
+            this.wake = wake;
         }
     }
 
@@ -59,21 +51,19 @@ final class Waiters {
     private ScheduledFuture<?> alarm;
     private long alarmAt;
 
-    /** @param lock the queue's lock, which guards this object and which the alarm takes to wake a waiter */
+    /** @param lock the queue's lock, which guards this object and which the timer takes to wake a waiter */
     Waiters(ReentrantLock lock) {
         this.lock = lock;
     }
 
-    /** Under the lock: the calling thread joins; it then awaits outside the lock. */
-    Waiter join() {
-        Waiter waiter = new Waiter();
+    /**
+     * Under the lock: {@code wake} joins, to be run once when woken, when {@code nanos} have passed, or when the
+     * queue closes. It may run under the queue's lock, so it must only hand work off.
+     */
+    void join(Runnable wake, long nanos) {
+        Waiter waiter = new Waiter(wake);
         parked.add(waiter);
-        return waiter;
-    }
-
-    /** Under the lock: a waiter that stopped waiting without being woken leaves (a no-op when it was woken). */
-    void leave(Waiter waiter) {
-        parked.remove(waiter);
+        waiter.deadline = TIMER.schedule(() -> expire(waiter), nanos, TimeUnit.NANOSECONDS);
     }
 
     boolean isEmpty() {
@@ -86,8 +76,8 @@ final class Waiters {
         for (long i = 0; i < count && oldestFirst.hasNext(); i++) {
             Waiter waiter = oldestFirst.next();
             oldestFirst.remove();
-            waiter.woken = true;
-            LockSupport.unpark(waiter.thread);
+            waiter.deadline.cancel(false);
+            waiter.wake.run();
         }
     }
 
@@ -113,7 +103,7 @@ final class Waiters {
             alarm.cancel(false);
         }
         alarmAt = at;
-        alarm = ALARMS.schedule(() -> ring(at), Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
+        alarm = TIMER.schedule(() -> ring(at), Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
     }
 
     private void ring(long at) {
@@ -125,6 +115,19 @@ final class Waiters {
             wake(1);
         } finally {
             lock.unlock();
+        }
+    }
+
+    private void expire(Waiter waiter) {
+        boolean mine;
+        lock.lock();
+        try {
+            mine = parked.remove(waiter);
+        } finally {
+            lock.unlock();
+        }
+        if (mine) {
+            waiter.wake.run();
         }
     }
 }

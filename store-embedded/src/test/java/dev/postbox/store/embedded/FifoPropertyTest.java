@@ -90,7 +90,7 @@ class FifoPropertyTest {
                     int visibility = 1 + random.nextInt(40);
                     visibilities.add(visibility);
                     work.add(() -> service.receiveMessage(call, new ReceiveMessage.Request(url, null, null, max,
-                            visibility, 0, null)).messages());
+                            visibility, 0, null)).join().messages());
                 }
                 List<Future<List<ReceiveMessage.Message>>> results = pool.invokeAll(work);
                 Instant now = clock.instant();
@@ -144,7 +144,7 @@ class FifoPropertyTest {
         clock.advanceSeconds(60);
         for (int attempt = 0; attempt < 10_000 && deleted.size() < sent.size(); attempt++) {
             for (ReceiveMessage.Message message : service.receiveMessage(call, new ReceiveMessage.Request(url, null,
-                    null, 10, 30, 0, null)).messages()) {
+                    null, 10, 30, 0, null)).join().messages()) {
                 assertThat(deleted.add(message.body())).as("seed %d: %s delivered after delete", seed, message.body())
                         .isTrue();
                 service.deleteMessage(call, new DeleteMessage.Request(url, message.receiptHandle()));

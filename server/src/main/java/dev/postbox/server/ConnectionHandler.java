@@ -1,0 +1,169 @@
+package dev.postbox.server;
+
+import dev.postbox.protocol.HttpExchange;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.ReferenceCountUtil;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * One connection: turns each aggregated HTTP request into an {@link HttpExchange.Request}, has it answered, and
+ * writes the answer. Requests are answered strictly in arrival order: one that arrives while an earlier one (a long
+ * poll, say) is unanswered waits its turn, and the connection stops reading meanwhile. Its state is touched only on
+ * the connection's event loop.
+ */
+final class ConnectionHandler extends ChannelInboundHandlerAdapter {
+    private static final System.Logger LOG = System.getLogger(ConnectionHandler.class.getName());
+
+    /** How the server answers a request (the answer may complete later, on any thread). */
+    interface Answerer {
+        CompletableFuture<HttpExchange.Response> answer(HttpExchange.Request request);
+
+        /** The answer to a request whose body exceeds the configured bound (its body is not read). */
+        HttpExchange.Response tooLarge(HttpExchange.Request request);
+    }
+
+    /** Fired by {@link BoundedAggregator} in place of a request whose body is too large. */
+    private record Oversized(HttpMessage head) {
+    }
+
+    /** Aggregates a request and its body; a body over the bound is discarded and answered as {@link Oversized}. */
+    static final class BoundedAggregator extends HttpObjectAggregator {
+        BoundedAggregator(int maxContentLength) {
+            super(maxContentLength);
+        }
+
+        @Override
+        protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+            // The rest of the body is read and dropped by the aggregator; the answer goes out in request order.
+            ctx.fireChannelRead(new Oversized(oversized));
+        }
+    }
+
+    private final Answerer answerer;
+    private final Executor executor;
+    private final Queue<Object> waiting = new ArrayDeque<>();
+    private boolean answering;
+
+    /**
+     * @param executor where a request is answered: the event loop itself when answering never blocks, else a
+     *                 thread of its own
+     */
+    ConnectionHandler(Answerer answerer, Executor executor) {
+        this.answerer = answerer;
+        this.executor = executor;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object message) {
+        if (!(message instanceof FullHttpRequest) && !(message instanceof Oversized)) {
+            ReferenceCountUtil.release(message);
+            return;
+        }
+        if (answering) {
+            waiting.add(message);
+            ctx.channel().config().setAutoRead(false);
+            return;
+        }
+        answer(ctx, message);
+    }
+
+    private void answer(ChannelHandlerContext ctx, Object message) {
+        answering = true;
+        if (message instanceof Oversized oversized) {
+            HttpMessage head = oversized.head();
+            // A client that awaits "100 Continue" never sends the body: the connection cannot be reused.
+            boolean keepAlive = HttpUtil.isKeepAlive(head) && !HttpUtil.is100ContinueExpected(head);
+            write(ctx, head.protocolVersion(), answerer.tooLarge(exchange((HttpRequest) head, new byte[0])),
+                    keepAlive);
+            return;
+        }
+        FullHttpRequest request = (FullHttpRequest) message;
+        try {
+            HttpVersion version = request.protocolVersion();
+            if (request.decoderResult().isFailure()) {
+                write(ctx, version, new HttpExchange.Response(400, "text/plain", Map.of(),
+                        "Malformed HTTP request.".getBytes(StandardCharsets.US_ASCII)), false);
+                return;
+            }
+            boolean keepAlive = HttpUtil.isKeepAlive(request);
+            HttpExchange.Request exchange = exchange(request, ByteBufUtil.getBytes(request.content()));
+            executor.execute(() -> answerer.answer(exchange)
+                    .thenAccept(response -> write(ctx, version, response, keepAlive)));
+        } finally {
+            request.release();
+        }
+    }
+
+    private static HttpExchange.Request exchange(HttpRequest request, byte[] body) {
+        Map<String, String> headers = new HashMap<>();
+        for (Map.Entry<String, String> header : request.headers()) {
+            headers.put(header.getKey().toLowerCase(Locale.ROOT), header.getValue());
+        }
+        String uri = request.uri();
+        int query = uri.indexOf('?');
+        return new HttpExchange.Request(request.method().name(), query < 0 ? uri : uri.substring(0, query),
+                query < 0 ? null : uri.substring(query + 1), headers, body);
+    }
+
+    /** Writes the answer (from any thread) and, on the event loop once it is written, answers the next request. */
+    private void write(ChannelHandlerContext ctx, HttpVersion version, HttpExchange.Response answer,
+                       boolean keepAlive) {
+        FullHttpResponse response = new DefaultFullHttpResponse(version,
+                HttpResponseStatus.valueOf(answer.status()), Unpooled.wrappedBuffer(answer.body()));
+        HttpHeaders headers = response.headers();
+        headers.set(HttpHeaderNames.CONTENT_TYPE, answer.contentType());
+        headers.setInt(HttpHeaderNames.CONTENT_LENGTH, answer.body().length);
+        answer.headers().forEach(headers::set);
+        HttpUtil.setKeepAlive(response, keepAlive);
+        ctx.writeAndFlush(response).addListener((ChannelFutureListener) written -> {
+            if (!keepAlive || !written.isSuccess()) {
+                ctx.close();
+                return;
+            }
+            answering = false;
+            Object next = waiting.poll();
+            if (next != null) {
+                answer(ctx, next);
+            } else {
+                ctx.channel().config().setAutoRead(true);
+            }
+        });
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        waiting.forEach(ReferenceCountUtil::release);
+        waiting.clear();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // A reset connection, mostly; nothing to answer on it any more.
+        LOG.log(System.Logger.Level.DEBUG, "connection closed after an error", cause);
+        ctx.close();
+    }
+}

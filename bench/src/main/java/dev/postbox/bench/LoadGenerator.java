@@ -26,6 +26,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 
@@ -510,9 +511,14 @@ public final class LoadGenerator implements Callable<Integer> {
      * state, then the wake-up latency of single sends. The idle window starts once every poller has sent its first
      * request and the server has parked them, and lasts {@code --seconds} (give it 20 or more: then it holds one
      * full wait cycle, i.e. each poller's repeated poll, which is what idle pollers cost).
+     *
+     * <p>With --warmup-seconds the pollers first poll with 1-second waits for that long, so that the server's code
+     * for polls that time out is compiled before anything is measured: at 20-second waits 10,000 pollers make only
+     * 500 polls a second, and the JIT was still compiling that path (a fifth of the server's CPU) after 4 cycles.
      */
     private void longPollIdle() throws Exception {
         String url = queue("bench-idle-" + System.nanoTime(), false);
+        AtomicInteger waitSeconds = new AtomicInteger(warmupSeconds > 0 ? 1 : 20);
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicLong polls = new AtomicLong();
         Map<String, Long> sentAt = new ConcurrentHashMap<>();
@@ -522,8 +528,8 @@ public final class LoadGenerator implements Callable<Integer> {
                 while (running.get()) {
                     try {
                         polls.incrementAndGet();
-                        List<Message> batch = sqs.receiveMessage(b -> b.queueUrl(url).waitTimeSeconds(20)).join()
-                                .messages();
+                        List<Message> batch = sqs.receiveMessage(b -> b.queueUrl(url)
+                                .waitTimeSeconds(waitSeconds.get())).join().messages();
                         long now = System.nanoTime();
                         for (Message m : batch) {
                             Long at = sentAt.remove(m.body().substring(0, m.body().indexOf(':')));
@@ -542,6 +548,11 @@ public final class LoadGenerator implements Callable<Integer> {
         long rampStart = System.nanoTime();
         while (polls.get() < pollers && System.nanoTime() - rampStart < TimeUnit.SECONDS.toNanos(60)) {
             Thread.sleep(100);
+        }
+        if (warmupSeconds > 0) {
+            Thread.sleep(TimeUnit.SECONDS.toMillis(warmupSeconds));
+            waitSeconds.set(20);
+            Thread.sleep(2000); // every poller's last short poll has ended
         }
         settle(); // the server parks the last requests
         double rampSeconds = (System.nanoTime() - rampStart) / 1e9;

@@ -52,6 +52,7 @@ import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.regex.Pattern;
 
 /**
@@ -592,7 +593,7 @@ public final class QueueService implements SqsApi, AutoCloseable {
             throw new SqsException(ErrorCode.OVER_LIMIT, "Too many messages in flight: a standard queue holds at most "
                     + Limits.MAX_IN_FLIGHT_STANDARD + " in-flight messages.");
         }
-        LongPoll poll = new LongPoll(queue, max, Duration.ofSeconds(visibility), redriveOf(call, queue),
+        LongPoll poll = new LongPoll(call.resumeOn(), queue, max, Duration.ofSeconds(visibility), redriveOf(call, queue),
                 systemSelection, attributeSelection, attemptKey, System.nanoTime() + Duration.ofSeconds(wait).toNanos());
         poll.attempt();
         return poll.result;
@@ -600,11 +601,12 @@ public final class QueueService implements SqsApi, AutoCloseable {
 
     /**
      * One ReceiveMessage: receives; when nothing is receivable and wait time is left, asks the store to call back
-     * ({@link QueueStore#whenReceivable}) and receives again on a new virtual thread when it does. No thread waits in
-     * between. The result completes once: with messages, or empty when the wait passes or the service closes.
+     * ({@link QueueStore#whenReceivable}) and receives again, on the caller's {@link CallContext#resumeOn} executor,
+     * when it does. No thread waits in between. The result completes once: with messages, or empty when the wait passes or the service closes.
      */
     private final class LongPoll implements Runnable {
         private final CompletableFuture<ReceiveMessage.Result> result = new CompletableFuture<>();
+        private final Executor resumeOn;
         private final QueueRecord queue;
         private final int max;
         private final Duration visibility;
@@ -614,9 +616,10 @@ public final class QueueService implements SqsApi, AutoCloseable {
         private final String attemptKey;
         private final long deadlineNanos;
 
-        LongPoll(QueueRecord queue, int max, Duration visibility, QueueStore.Redrive redrive,
+        LongPoll(Executor resumeOn, QueueRecord queue, int max, Duration visibility, QueueStore.Redrive redrive,
                  SystemAttributeSelection systemSelection, MessageAttributeSelection attributeSelection,
                  String attemptKey, long deadlineNanos) {
+            this.resumeOn = resumeOn;
             this.queue = queue;
             this.max = max;
             this.visibility = visibility;
@@ -630,7 +633,7 @@ public final class QueueService implements SqsApi, AutoCloseable {
         /** The store's wake-up: may run under a store lock, so it only starts the next attempt elsewhere. */
         @Override
         public void run() {
-            Thread.startVirtualThread(this::attemptOrFail);
+            resumeOn.execute(this::attemptOrFail);
         }
 
         private void attemptOrFail() {

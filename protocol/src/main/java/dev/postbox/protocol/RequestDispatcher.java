@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -46,15 +47,25 @@ public final class RequestDispatcher {
         this.settings = settings;
     }
 
+    /** {@link #handle(HttpExchange.Request, String, Executor)} with waits resuming on new virtual threads. */
+    public CompletableFuture<HttpExchange.Response> handle(HttpExchange.Request request, String requestId) {
+        return handle(request, requestId, Thread::startVirtualThread);
+    }
+
     /**
      * The response; already complete for every operation except a ReceiveMessage that waits. Never completes
      * exceptionally: failures become error responses.
+     *
+     * @param resumeOn where a long poll that was woken receives again (see {@link CallContext#resumeOn})
      */
-    public CompletableFuture<HttpExchange.Response> handle(HttpExchange.Request request, String requestId) {
+    public CompletableFuture<HttpExchange.Response> handle(HttpExchange.Request request, String requestId,
+                                                           Executor resumeOn) {
         Protocol protocol = request.header("x-amz-target") != null ? Protocol.JSON : Protocol.QUERY;
         CompletableFuture<HttpExchange.Response> response;
         try {
-            response = protocol == Protocol.JSON ? handleJson(request, requestId) : handleQuery(request, requestId);
+            CallContext call = callContext(request, resumeOn);
+            response = protocol == Protocol.JSON ? handleJson(request, call, requestId)
+                    : handleQuery(request, call, requestId);
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(error(protocol, e, requestId));
         }
@@ -78,7 +89,8 @@ public final class RequestDispatcher {
         return error(request.header("x-amz-target") != null ? Protocol.JSON : Protocol.QUERY, code, message, requestId);
     }
 
-    private CompletableFuture<HttpExchange.Response> handleJson(HttpExchange.Request request, String requestId) {
+    private CompletableFuture<HttpExchange.Response> handleJson(HttpExchange.Request request, CallContext call,
+                                                                String requestId) {
         String target = request.header("x-amz-target");
         Action action = target.startsWith(TARGET_PREFIX) ? Action.named(target.substring(TARGET_PREFIX.length()))
                 : null;
@@ -99,12 +111,13 @@ public final class RequestDispatcher {
         if (body == null || !body.isObject()) {
             throw new SqsException(ErrorCode.MALFORMED_REQUEST, "The request body must be a JSON object.");
         }
-        return dispatch(action, new Params(body), request).thenApply(result -> new HttpExchange.Response(200,
+        return dispatch(action, new Params(body), request, call).thenApply(result -> new HttpExchange.Response(200,
                 JSON_CONTENT_TYPE, Map.of("x-amzn-RequestId", requestId), result == null ? EMPTY_JSON_OBJECT
                 : Json.write(result)));
     }
 
-    private CompletableFuture<HttpExchange.Response> handleQuery(HttpExchange.Request request, String requestId) {
+    private CompletableFuture<HttpExchange.Response> handleQuery(HttpExchange.Request request, CallContext call,
+                                                                 String requestId) {
         Map<String, String> parameters = QueryParameters.parse(request.rawQuery(), new LinkedHashMap<>());
         String contentType = request.header("content-type");
         if (request.body().length > 0 && (contentType == null
@@ -120,18 +133,18 @@ public final class RequestDispatcher {
             throw new SqsException(ErrorCode.INVALID_ACTION, "The action " + actionName
                     + " is not valid for this endpoint.");
         }
-        return dispatch(action, new Params(QueryParameters.toTree(parameters)), request).thenApply(result ->
+        return dispatch(action, new Params(QueryParameters.toTree(parameters)), request, call).thenApply(result ->
                 new HttpExchange.Response(200, XML_CONTENT_TYPE, Map.of("x-amzn-RequestId", requestId),
                         XmlWriter.success(action, result, requestId)));
     }
 
     /** Calls the operation; its result tree, or null for operations without output. */
-    private CompletableFuture<ObjectNode> dispatch(Action action, Params p, HttpExchange.Request request) {
+    private CompletableFuture<ObjectNode> dispatch(Action action, Params p, HttpExchange.Request request,
+                                                   CallContext call) {
         boolean queuePath = isQueuePath(request.path());
         if (queuePath && (action == Action.CreateQueue || action == Action.ListQueues)) {
             throw new SqsException(ErrorCode.INVALID_ACTION, "The action " + action + " is not valid for this endpoint.");
         }
-        CallContext call = callContext(request);
         String queueUrl = p.string("QueueUrl");
         if ((queueUrl == null || queueUrl.isEmpty()) && queuePath) {
             queueUrl = call.baseUrl() + request.path();
@@ -205,7 +218,7 @@ public final class RequestDispatcher {
         return path != null && !path.isEmpty() && !path.equals("/");
     }
 
-    private CallContext callContext(HttpExchange.Request request) {
+    private CallContext callContext(HttpExchange.Request request, Executor resumeOn) {
         String baseUrl = settings.publicBaseUrl();
         if (baseUrl == null) {
             String host = request.header("host");
@@ -219,7 +232,7 @@ public final class RequestDispatcher {
                 callerId = credential.group(1);
             }
         }
-        return new CallContext(baseUrl, callerId, settings.region());
+        return new CallContext(baseUrl, callerId, settings.region(), resumeOn);
     }
 
     private static HttpExchange.Response error(Protocol protocol, ErrorCode code, String message, String requestId) {

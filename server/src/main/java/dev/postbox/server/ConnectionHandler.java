@@ -39,7 +39,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     /** How the server answers a request (the answer may complete later, on any thread). */
     interface Answerer {
-        CompletableFuture<HttpExchange.Response> answer(HttpExchange.Request request);
+        /** @param resumeOn where work that resumes after a wait runs (see {@code CallContext.resumeOn}) */
+        CompletableFuture<HttpExchange.Response> answer(HttpExchange.Request request, Executor resumeOn);
 
         /** The answer to a request whose body exceeds the configured bound (its body is not read). */
         HttpExchange.Response tooLarge(HttpExchange.Request request);
@@ -62,18 +63,20 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    private static final Executor VIRTUAL_THREADS = Thread::startVirtualThread;
+
     private final Answerer answerer;
-    private final Executor executor;
+    private final boolean onEventLoop;
     private final Queue<Object> waiting = new ArrayDeque<>();
     private boolean answering;
 
     /**
-     * @param executor where a request is answered: the event loop itself when answering never blocks, else a
-     *                 thread of its own
+     * @param onEventLoop whether requests are answered, and woken long polls resume, on the connection's event loop
+     *                    (when answering never blocks: no hand-offs at all) or each on a virtual thread
      */
-    ConnectionHandler(Answerer answerer, Executor executor) {
+    ConnectionHandler(Answerer answerer, boolean onEventLoop) {
         this.answerer = answerer;
-        this.executor = executor;
+        this.onEventLoop = onEventLoop;
     }
 
     @Override
@@ -110,8 +113,13 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             }
             boolean keepAlive = HttpUtil.isKeepAlive(request);
             HttpExchange.Request exchange = exchange(request, ByteBufUtil.getBytes(request.content()));
-            executor.execute(() -> answerer.answer(exchange)
-                    .thenAccept(response -> write(ctx, version, response, keepAlive)));
+            if (onEventLoop) {
+                answerer.answer(exchange, ctx.channel().eventLoop())
+                        .thenAccept(response -> write(ctx, version, response, keepAlive));
+            } else {
+                VIRTUAL_THREADS.execute(() -> answerer.answer(exchange, VIRTUAL_THREADS)
+                        .thenAccept(response -> write(ctx, version, response, keepAlive)));
+            }
         } finally {
             request.release();
         }

@@ -35,8 +35,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * tests or applications, {@link Main} for the command line.
  *
  * <p>Threads: a few event loops read and write every connection. With the in-memory store a request is answered on
- * its event loop (nothing there blocks); with the durable store each request gets a virtual thread, since a send
- * waits for its fsync. A long poll holds no thread while it waits (see {@code QueueStore.whenReceivable}).
+ * its connection's event loop (nothing there blocks), and so is a woken long poll; with the durable store each gets a
+ * virtual thread, since a send waits for its fsync. A long poll holds no thread while it waits (see
+ * {@code QueueStore.whenReceivable}).
  */
 public final class PostboxServer implements AutoCloseable, ConnectionHandler.Answerer {
     private static final System.Logger LOG = System.getLogger(PostboxServer.class.getName());
@@ -69,8 +70,7 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
     }
 
     private void listen() {
-        Executor requests = config.storage() == PostboxConfig.StorageKind.MEMORY ? Runnable::run
-                : Thread::startVirtualThread;
+        boolean onEventLoop = config.storage() == PostboxConfig.StorageKind.MEMORY;
         listener = new ServerBootstrap()
                 .group(eventLoops)
                 .channel(NioServerSocketChannel.class)
@@ -84,7 +84,7 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
                         channel.pipeline().addLast(
                                 new HttpServerCodec(MAX_REQUEST_LINE_AND_HEADERS, MAX_REQUEST_LINE_AND_HEADERS, 8192),
                                 new ConnectionHandler.BoundedAggregator(config.maxRequestBytes()),
-                                new ConnectionHandler(PostboxServer.this, requests));
+                                new ConnectionHandler(PostboxServer.this, onEventLoop));
                     }
                 })
                 .bind(config.host(), config.port())
@@ -120,7 +120,7 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
     }
 
     @Override
-    public CompletableFuture<HttpExchange.Response> answer(HttpExchange.Request request) {
+    public CompletableFuture<HttpExchange.Response> answer(HttpExchange.Request request, Executor resumeOn) {
         if (request.method().equals("GET") && request.path().equals("/health")) {
             return CompletableFuture.completedFuture(new HttpExchange.Response(200, "application/json", Map.of(),
                     HEALTHY));
@@ -131,7 +131,7 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
                     "The server is shutting down.", requestId));
         }
         activeRequests.incrementAndGet();
-        return dispatcher.handle(request, requestId).whenComplete((response, failure) ->
+        return dispatcher.handle(request, requestId, resumeOn).whenComplete((response, failure) ->
                 activeRequests.decrementAndGet());
     }
 

@@ -25,7 +25,7 @@ results=$(mktemp)
 if [ "$smoke" = 1 ]; then
   workloads=("send --clients 4 --seconds 1 --runs 2" "raw-send --clients 4 --seconds 1" "drain --clients 2 --messages 500"
              "fifo --clients 2 --groups 4 --messages 200" "raw-fifo --clients 2 --groups 4 --messages 200"
-             "longpoll-idle --pollers 20 --seconds 1"
+             "longpoll-idle --pollers 20 --seconds 1 --short-poll-seconds 1"
              "e2e --clients 2 --rate 100 --seconds 1")
   warmup=1
 else
@@ -39,7 +39,7 @@ else
              "raw-drain --clients 8 --messages 50000 --runs $runs"
              "raw-fifo --clients 8 --groups 16 --messages 20000 --runs $runs"
              "e2e --clients 4 --rate 1000 --seconds $seconds --runs $runs"
-             "longpoll-idle --pollers 10000 --seconds 20 --runs 2")
+             "longpoll-idle --pollers 10000 --seconds 20 --runs 2 --short-poll-seconds 15")
   warmup=${BENCH_WARMUP_SECONDS:-5}
 fi
 

@@ -63,6 +63,9 @@ public final class LoadGenerator implements Callable<Integer> {
     int warmupSeconds;
     @Option(names = "--pollers", defaultValue = "1000", description = "idle long-pollers for longpoll-idle")
     int pollers;
+    @Option(names = "--short-poll-seconds", defaultValue = "0",
+            description = "longpoll-idle: the pollers first poll with 1 s waits for this long, not measured")
+    int shortPollSeconds;
     @Option(names = "--body-bytes", defaultValue = "1024")
     int bodyBytes;
     @Option(names = "--server-pid", defaultValue = "0", description = "server process, for CPU time and RSS")
@@ -512,13 +515,14 @@ public final class LoadGenerator implements Callable<Integer> {
      * request and the server has parked them, and lasts {@code --seconds} (give it 20 or more: then it holds one
      * full wait cycle, i.e. each poller's repeated poll, which is what idle pollers cost).
      *
-     * <p>With --warmup-seconds the pollers first poll with 1-second waits for that long, so that the server's code
-     * for polls that time out is compiled before anything is measured: at 20-second waits 10,000 pollers make only
-     * 500 polls a second, and the JIT was still compiling that path (a fifth of the server's CPU) after 4 cycles.
+     * <p>With --short-poll-seconds the pollers first poll with 1-second waits for that long, so that the server's
+     * code for polls that time out is compiled before anything is measured: at 20-second waits 10,000 pollers make
+     * only 500 polls a second, and the JIT was still compiling that path (a fifth of the server's CPU) after 4
+     * cycles.
      */
     private void longPollIdle() throws Exception {
         String url = queue("bench-idle-" + System.nanoTime(), false);
-        AtomicInteger waitSeconds = new AtomicInteger(warmupSeconds > 0 ? 1 : 20);
+        AtomicInteger waitSeconds = new AtomicInteger(shortPollSeconds > 0 ? 1 : 20);
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicLong polls = new AtomicLong();
         Map<String, Long> sentAt = new ConcurrentHashMap<>();
@@ -549,8 +553,8 @@ public final class LoadGenerator implements Callable<Integer> {
         while (polls.get() < pollers && System.nanoTime() - rampStart < TimeUnit.SECONDS.toNanos(60)) {
             Thread.sleep(100);
         }
-        if (warmupSeconds > 0) {
-            Thread.sleep(TimeUnit.SECONDS.toMillis(warmupSeconds));
+        if (shortPollSeconds > 0) {
+            Thread.sleep(TimeUnit.SECONDS.toMillis(shortPollSeconds));
             waitSeconds.set(20);
             Thread.sleep(2000); // every poller's last short poll has ended
         }

@@ -593,8 +593,9 @@ public final class QueueService implements SqsApi, AutoCloseable {
             throw new SqsException(ErrorCode.OVER_LIMIT, "Too many messages in flight: a standard queue holds at most "
                     + Limits.MAX_IN_FLIGHT_STANDARD + " in-flight messages.");
         }
-        LongPoll poll = new LongPoll(call.resumeOn(), queue, max, Duration.ofSeconds(visibility), redriveOf(call, queue),
-                systemSelection, attributeSelection, attemptKey, System.nanoTime() + Duration.ofSeconds(wait).toNanos());
+        long deadlineNanos = System.nanoTime() + Duration.ofSeconds(wait).toNanos();
+        LongPoll poll = new LongPoll(call.resumeOn(), queue, max, Duration.ofSeconds(visibility),
+                redriveOf(call, queue), systemSelection, attributeSelection, attemptKey, deadlineNanos);
         poll.attempt();
         return poll.result;
     }
@@ -602,7 +603,8 @@ public final class QueueService implements SqsApi, AutoCloseable {
     /**
      * One ReceiveMessage: receives; when nothing is receivable and wait time is left, asks the store to call back
      * ({@link QueueStore#whenReceivable}) and receives again, on the caller's {@link CallContext#resumeOn} executor,
-     * when it does. No thread waits in between. The result completes once: with messages, or empty when the wait passes or the service closes.
+     * when it does. No thread waits in between. The result completes once: with messages, or empty when the wait
+     * passes or the service closes.
      */
     private final class LongPoll implements Runnable {
         private final CompletableFuture<ReceiveMessage.Result> result = new CompletableFuture<>();

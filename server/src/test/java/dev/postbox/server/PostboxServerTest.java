@@ -90,6 +90,54 @@ class PostboxServerTest {
         assertThat(tooBig.statusCode()).isEqualTo(413);
     }
 
+    /**
+     * A client that pipelines (writes a second request before the first is answered) gets the answers in request
+     * order, even when the first one is a long poll that waits and the second could be answered at once.
+     */
+    @Test
+    void pipelinedRequestsAreAnsweredInOrderBehindAWaitingLongPoll() throws Exception {
+        String queueUrl = post("/", Map.of("X-Amz-Target", "AmazonSQS.CreateQueue",
+                "Content-Type", "application/x-amz-json-1.0"), "{\"QueueName\":\"pipelined\"}").body()
+                .replaceAll(".*\"QueueUrl\":\"([^\"]+)\".*", "$1");
+        String receive = "{\"QueueUrl\":\"" + queueUrl + "\",\"WaitTimeSeconds\":1}";
+        String requests = jsonRequest("ReceiveMessage", receive) + jsonRequest("ListQueues", "{}");
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(10_000);
+            long start = System.nanoTime();
+            socket.getOutputStream().write(requests.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            java.io.InputStream in = socket.getInputStream();
+            String first = readResponse(in);
+            long firstMillis = (System.nanoTime() - start) / 1_000_000;
+            String second = readResponse(in);
+            assertThat(first).startsWith("HTTP/1.1 200").endsWith("\r\n\r\n{}");
+            assertThat(firstMillis).as("the long poll waited its second").isGreaterThanOrEqualTo(900);
+            assertThat(second).startsWith("HTTP/1.1 200").contains("\"QueueUrls\":[\"" + queueUrl + "\"]");
+        }
+    }
+
+    private static String jsonRequest(String operation, String body) {
+        return "POST / HTTP/1.1\r\nHost: 127.0.0.1:" + server.port() + "\r\nX-Amz-Target: AmazonSQS." + operation
+                + "\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: " + body.length() + "\r\n\r\n"
+                + body;
+    }
+
+    /** One response with a Content-Length body, as text. */
+    private static String readResponse(java.io.InputStream in) throws java.io.IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new java.io.EOFException("connection closed after: " + head);
+            }
+            head.append((char) b);
+        }
+        java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)")
+                .matcher(head);
+        assertThat(length.find()).as("Content-Length in %s", head).isTrue();
+        return head + new String(in.readNBytes(Integer.parseInt(length.group(1))),
+                java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     @Test
     void configurationIsValidatedNamingKeyAndValue(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         assertThatThrownBy(() -> PostboxConfig.resolve(null, Map.of(), Map.of(PostboxConfig.HTTP_PORT, "70000")))

@@ -49,7 +49,7 @@ public final class RequestDispatcher {
 
     /** {@link #handle(HttpExchange.Request, String, Executor)} with waits resuming on new virtual threads. */
     public CompletableFuture<HttpExchange.Response> handle(HttpExchange.Request request, String requestId) {
-        return handle(request, requestId, Thread::startVirtualThread);
+        return handle(request, requestId, CallContext.VIRTUAL_THREADS);
     }
 
     /**

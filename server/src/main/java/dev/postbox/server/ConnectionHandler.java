@@ -28,6 +28,8 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
+import static dev.postbox.core.api.CallContext.VIRTUAL_THREADS;
+
 /**
  * One connection: turns each aggregated HTTP request into an {@link HttpExchange.Request}, has it answered, and
  * writes the answer. Requests are answered strictly in arrival order: one that arrives while an earlier one (a long
@@ -62,8 +64,6 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             ctx.fireChannelRead(new Oversized(oversized));
         }
     }
-
-    private static final Executor VIRTUAL_THREADS = Thread::startVirtualThread;
 
     private final Answerer answerer;
     private final boolean onEventLoop;

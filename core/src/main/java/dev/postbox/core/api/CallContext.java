@@ -14,7 +14,8 @@ import java.util.concurrent.Executor;
  *                 {@code execute}, since wake-ups come while a queue lock is held.
  */
 public record CallContext(String baseUrl, String callerId, String region, Executor resumeOn) {
-    private static final Executor VIRTUAL_THREADS = Thread::startVirtualThread;
+    /** Runs each task on a new virtual thread (the usual {@code resumeOn} when callers are not on an event loop). */
+    public static final Executor VIRTUAL_THREADS = Thread::startVirtualThread;
 
     /** A caller whose waits resume on new virtual threads. */
     public CallContext(String baseUrl, String callerId, String region) {

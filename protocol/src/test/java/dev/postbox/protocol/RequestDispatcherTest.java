@@ -27,8 +27,9 @@ class RequestDispatcherTest {
     }
 
     private HttpExchange.Response json(String operation, String body) {
-        return dispatcher.handle(new HttpExchange.Request("POST", "/", null, Map.of("x-amz-target",
-                "AmazonSQS." + operation, "content-type", "application/x-amz-json-1.0", "host", "localhost:9324"),
+        HttpExchange.Headers headers = HttpExchange.Headers.ofLowerCase(Map.of("x-amz-target",
+                "AmazonSQS." + operation, "content-type", "application/x-amz-json-1.0", "host", "localhost:9324"));
+        return dispatcher.handle(new HttpExchange.Request("POST", "/", null, headers,
                 body.getBytes(StandardCharsets.UTF_8)), "req-1").join();
     }
 
@@ -36,7 +37,7 @@ class RequestDispatcherTest {
         Map<String, String> headers = new HashMap<>();
         headers.put("content-type", "application/x-www-form-urlencoded; charset=utf-8");
         headers.put("host", "localhost:9324");
-        return dispatcher.handle(new HttpExchange.Request("POST", path, null, headers,
+        return dispatcher.handle(new HttpExchange.Request("POST", path, null, HttpExchange.Headers.ofLowerCase(headers),
                 form.getBytes(StandardCharsets.UTF_8)), "req-2").join();
     }
 

@@ -21,8 +21,6 @@ import io.netty.util.ReferenceCountUtil;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
-import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
@@ -126,14 +124,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private static HttpExchange.Request exchange(HttpRequest request, byte[] body) {
-        Map<String, String> headers = new HashMap<>();
-        for (Map.Entry<String, String> header : request.headers()) {
-            headers.put(header.getKey().toLowerCase(Locale.ROOT), header.getValue());
-        }
+        HttpHeaders headers = request.headers(); // looked up ignoring case, values kept as parsed
         String uri = request.uri();
         int query = uri.indexOf('?');
         return new HttpExchange.Request(request.method().name(), query < 0 ? uri : uri.substring(0, query),
-                query < 0 ? null : uri.substring(query + 1), headers, body);
+                query < 0 ? null : uri.substring(query + 1), headers::get, body);
     }
 
     /** Writes the answer (from any thread) and, on the event loop once it is written, answers the next request. */

@@ -57,12 +57,13 @@ public class HotPathBenchmarks {
         dispatcher = new RequestDispatcher(service, new RequestDispatcher.Settings("us-east-1", "000000000000", null));
         call = new CallContext("http://localhost:9324", "bench", "us-east-1");
         url = service.createQueue(call, new CreateQueue.Request("jmh", Map.of(), Map.of())).queueUrl();
-        jsonSend = new HttpExchange.Request("POST", "/", null, Map.of("x-amz-target", "AmazonSQS.SendMessage",
-                "host", "localhost:9324"), ("{\"QueueUrl\":\"" + url + "\",\"MessageBody\":\"" + BODY
+        jsonSend = new HttpExchange.Request("POST", "/", null, HttpExchange.Headers.ofLowerCase(Map.of("x-amz-target",
+                "AmazonSQS.SendMessage", "host", "localhost:9324")), ("{\"QueueUrl\":\"" + url + "\",\"MessageBody\":\"" + BODY
                 + "\",\"MessageAttributes\":{\"a\":{\"DataType\":\"String\",\"StringValue\":\"value\"}}}")
                 .getBytes(StandardCharsets.UTF_8));
-        querySend = new HttpExchange.Request("POST", "/000000000000/jmh", null, Map.of("content-type",
-                "application/x-www-form-urlencoded", "host", "localhost:9324"), ("Action=SendMessage&MessageBody="
+        querySend = new HttpExchange.Request("POST", "/000000000000/jmh", null,
+                HttpExchange.Headers.ofLowerCase(Map.of("content-type", "application/x-www-form-urlencoded", "host",
+                        "localhost:9324")), ("Action=SendMessage&MessageBody="
                 + BODY + "&MessageAttribute.1.Name=a&MessageAttribute.1.Value.DataType=String"
                 + "&MessageAttribute.1.Value.StringValue=value").getBytes(StandardCharsets.UTF_8));
     }

@@ -25,7 +25,8 @@ results=$(mktemp)
 if [ "$smoke" = 1 ]; then
   workloads=("send --clients 4 --seconds 1 --runs 2" "raw-send --clients 4 --seconds 1" "drain --clients 2 --messages 500"
              "fifo --clients 2 --groups 4 --messages 200" "raw-fifo --clients 2 --groups 4 --messages 200"
-             "longpoll-idle --pollers 20 --seconds 1 --short-poll-seconds 1"
+             "longpoll-idle --pollers 20 --seconds 1 --short-poll-seconds 1 --wakeups 5"
+             "raw-longpoll-idle --pollers 20 --seconds 1 --short-poll-seconds 1 --wakeups 5"
              "e2e --clients 2 --rate 100 --seconds 1")
   warmup=1
 else
@@ -39,7 +40,8 @@ else
              "raw-drain --clients 8 --messages 50000 --runs $runs"
              "raw-fifo --clients 8 --groups 16 --messages 20000 --runs $runs"
              "e2e --clients 4 --rate 1000 --seconds $seconds --runs $runs"
-             "longpoll-idle --pollers 10000 --seconds 20 --runs 2 --short-poll-seconds 15")
+             "longpoll-idle --pollers 10000 --seconds 20 --runs 2 --short-poll-seconds 15"
+             "raw-longpoll-idle --pollers 10000 --seconds 20 --runs 2 --short-poll-seconds 15")
   warmup=${BENCH_WARMUP_SECONDS:-5}
 fi
 
@@ -93,7 +95,7 @@ print("| workload | metric | postbox-memory | postbox-embedded | elasticmq | mem
 print("|---|---|---|---|---|---|")
 for w in workloads:
     metrics = ["server_cpu_pct_of_one_core", "server_cpu_us_per_poll", "server_rss_mib", "wake_p50_ms", "wake_p99_ms"] \
-              if w == "longpoll-idle" else \
+              if w.endswith("longpoll-idle") else \
               ["msgs_per_s", "server_cpu_us_per_msg", "p99_ms"]
     for m in metrics:
         a, b, c = (num(l, w, m) for l in ("postbox-memory", "postbox-embedded", "elasticmq"))

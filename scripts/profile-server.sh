@@ -3,6 +3,7 @@
 # Usage: scripts/profile-server.sh OUT.collapsed "<./postbox args>" <LoadGenerator args...>
 #   e.g. scripts/profile-server.sh /tmp/fifo.collapsed "--storage memory" --workload fifo --runs 3
 #   PROFILE_RUN=N profiles the Nth run of --runs (default: the last one asked for, else 1).
+#   PROFILE_EVENT=alloc samples allocations (bytes) instead of CPU time.
 # Uses async-profiler 4.1 (its jar from Maven Central), attached with jcmd; writes collapsed stacks (one line per
 # stack with its sample count; flame-graph tools read them, or: sort -k2 -n -t' ' OUT | tail).
 set -euo pipefail
@@ -14,6 +15,11 @@ out=$(realpath -m "$1"); server_args=$2; shift 2
 runs=1; args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do [ "${args[$i]}" = "--runs" ] && runs=${args[$((i + 1))]}; done
 profile_run=${PROFILE_RUN:-$runs}
+case ${PROFILE_EVENT:-cpu} in
+  cpu) event="event=cpu,interval=1000000" ;;
+  alloc) event="event=alloc" ;;
+  *) echo "PROFILE_EVENT: cpu or alloc" >&2; exit 2 ;;
+esac
 
 ./mvnw -q -B install -DskipTests >/dev/null
 jar="$HOME/.m2/repository/tools/profiler/async-profiler/4.1/async-profiler-4.1.jar"
@@ -39,7 +45,7 @@ until [ "$(grep -c '^MEASURING' "$load_out")" -ge "$profile_run" ]; do
   kill -0 "$load" 2>/dev/null || { cat "$load_out" >&2; exit 1; }
   sleep 0.1
 done
-"$JAVA_HOME/bin/jcmd" "$server" JVMTI.agent_load "$agent" '"start,event=cpu,interval=1000000"' >/dev/null
+"$JAVA_HOME/bin/jcmd" "$server" JVMTI.agent_load "$agent" "\"start,$event\"" >/dev/null
 until [ "$(grep -c '^RESULT' "$load_out")" -ge "$profile_run" ] || ! kill -0 "$load" 2>/dev/null; do sleep 0.1; done
 "$JAVA_HOME/bin/jcmd" "$server" JVMTI.agent_load "$agent" "\"stop,file=$out,collapsed\"" >/dev/null
 wait "$load" || true

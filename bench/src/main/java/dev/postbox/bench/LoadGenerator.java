@@ -24,6 +24,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -43,7 +44,8 @@ public final class LoadGenerator implements Callable<Integer> {
     @Option(names = "--endpoint", required = true)
     String endpoint;
     @Option(names = "--workload", required = true,
-            description = "send, send-batch, raw-send, drain, fifo, raw-drain, raw-fifo, e2e, longpoll-idle")
+            description = "send, send-batch, raw-send, drain, fifo, raw-drain, raw-fifo, e2e, longpoll-idle,"
+                    + " raw-longpoll-idle")
     String workload;
     @Option(names = "--clients", defaultValue = "8", description = "producers (send*) or consumers (drain, fifo, e2e)")
     int clients;
@@ -66,12 +68,18 @@ public final class LoadGenerator implements Callable<Integer> {
     @Option(names = "--short-poll-seconds", defaultValue = "0",
             description = "longpoll-idle: the pollers first poll with 1 s waits for this long, not measured")
     int shortPollSeconds;
+    @Option(names = "--wakeups", defaultValue = "200",
+            description = "longpoll-idle: measured single sends that wake a poller, 50 ms apart")
+    int wakeups;
     @Option(names = "--body-bytes", defaultValue = "1024")
     int bodyBytes;
     @Option(names = "--server-pid", defaultValue = "0", description = "server process, for CPU time and RSS")
     long serverPid;
     @Option(names = "--label", defaultValue = "server")
     String label;
+
+    /** longpoll-idle: sends before the measured ones, 50 ms apart, that compile the wake-up path. */
+    private static final int UNMEASURED_WAKEUPS = 50;
 
     private SqsAsyncClient sqs;
     private ServerProbe server;
@@ -99,7 +107,7 @@ public final class LoadGenerator implements Callable<Integer> {
         try {
             warmUp();
             // longpoll-idle keeps its pollers connected and measures --runs consecutive wait cycles itself
-            int times = workload.equals("longpoll-idle") ? 1 : runs;
+            int times = workload.endsWith("longpoll-idle") ? 1 : runs;
             for (run = 1; run <= times; run++) {
                 latencyMicros.reset();
                 runWorkload();
@@ -120,7 +128,8 @@ public final class LoadGenerator implements Callable<Integer> {
             case "raw-drain" -> drain(false, true);
             case "raw-fifo" -> drain(true, true);
             case "e2e" -> endToEnd();
-            case "longpoll-idle" -> longPollIdle();
+            case "longpoll-idle" -> longPollIdle(false);
+            case "raw-longpoll-idle" -> longPollIdle(true);
             default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown workload " + workload);
         }
     }
@@ -332,10 +341,10 @@ public final class LoadGenerator implements Callable<Integer> {
         List<java.util.concurrent.Future<?>> consumers = new ArrayList<>();
         for (int c = 0; c < clients; c++) {
             consumers.add(pool.submit(() -> {
-                try (DrainConsumer consumer = raw ? new RawConsumer(URI.create(endpoint), url) : new SdkConsumer(url)) {
+                try (QueueConsumer consumer = raw ? new RawConsumer(URI.create(endpoint), url) : new SdkConsumer(url)) {
                     while (!progress.over()) {
                         long t = System.nanoTime();
-                        List<DrainConsumer.Received> batch = consumer.receive();
+                        List<QueueConsumer.Received> batch = consumer.receive();
                         if (batch.isEmpty()) {
                             continue; // a long poll that found nothing has no receive latency to report
                         }
@@ -381,8 +390,8 @@ public final class LoadGenerator implements Callable<Integer> {
             return received.size() >= messages || System.nanoTime() - start > 300e9;
         }
 
-        void received(List<DrainConsumer.Received> batch) {
-            for (DrainConsumer.Received m : batch) {
+        void received(List<QueueConsumer.Received> batch) {
+            for (QueueConsumer.Received m : batch) {
                 String key = m.body().substring(0, m.body().indexOf(':'));
                 if (!received.add(key)) {
                     duplicates.incrementAndGet();
@@ -415,8 +424,8 @@ public final class LoadGenerator implements Callable<Integer> {
         }
     }
 
-    /** Drain consumers through the SDK: ReceiveMessage(10, 1 s long poll), then DeleteMessageBatch. */
-    private final class SdkConsumer implements DrainConsumer {
+    /** Consumers through the SDK: ReceiveMessage(10, long poll), then DeleteMessageBatch. */
+    private final class SdkConsumer implements QueueConsumer {
         private final String url;
 
         SdkConsumer(String url) {
@@ -424,8 +433,8 @@ public final class LoadGenerator implements Callable<Integer> {
         }
 
         @Override
-        public List<Received> receive() {
-            return sqs.receiveMessage(b -> b.queueUrl(url).maxNumberOfMessages(10).waitTimeSeconds(1)).join()
+        public List<Received> receive(int waitSeconds) {
+            return sqs.receiveMessage(b -> b.queueUrl(url).maxNumberOfMessages(10).waitTimeSeconds(waitSeconds)).join()
                     .messages().stream().map(m -> new Received(m.messageId(), m.body(), m.receiptHandle())).toList();
         }
 
@@ -518,32 +527,53 @@ public final class LoadGenerator implements Callable<Integer> {
      * <p>With --short-poll-seconds the pollers first poll with 1-second waits for that long, so that the server's
      * code for polls that time out is compiled before anything is measured: at 20-second waits 10,000 pollers make
      * only 500 polls a second, and the JIT was still compiling that path (a fifth of the server's CPU) after 4
-     * cycles.
+     * cycles. The pollers then move to 20 s waits one by one over min(20, short-poll-seconds) seconds, so that their
+     * polls time out spread over the cycle like independent workers' (all switching at once bunched every expiry of a
+     * cycle into one second, and wake-ups measured then waited behind that burst). Likewise the first {@link #UNMEASURED_WAKEUPS} sends are not measured: they compile the wake-up path
+     * (a send that finds a waiting poll, its answer, the poller's receive and delete) on both sides.
+     *
+     * @param raw pollers and the sender use raw connections ({@link RawConsumer}): 10,000 SDK connections cost the
+     *            load generator a ~1 GB heap whose collection pauses (0.1-0.5 s on the 2 shared cores) land in the
+     *            wake-up latencies it measures
      */
-    private void longPollIdle() throws Exception {
+    private void longPollIdle(boolean raw) throws Exception {
         String url = queue("bench-idle-" + System.nanoTime(), false);
-        AtomicInteger waitSeconds = new AtomicInteger(shortPollSeconds > 0 ? 1 : 20);
+        URI target = URI.create(endpoint);
+        // Each poller moves from 1 s to 20 s waits at its own moment, spread evenly over the spread window after the
+        // short polls, so that polls time out spread over the cycle (as independent workers' do), not in a burst.
+        long spreadNanos = TimeUnit.SECONDS.toNanos(Math.min(20, shortPollSeconds));
+        AtomicLong longWaitsFrom = new AtomicLong(shortPollSeconds > 0 ? Long.MAX_VALUE : System.nanoTime());
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicLong polls = new AtomicLong();
+        AtomicLong pollErrors = new AtomicLong();
         Map<String, Long> sentAt = new ConcurrentHashMap<>();
         ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
         for (int p = 0; p < pollers; p++) {
             pool.submit(() -> {
-                while (running.get()) {
-                    try {
-                        polls.incrementAndGet();
-                        List<Message> batch = sqs.receiveMessage(b -> b.queueUrl(url)
-                                .waitTimeSeconds(waitSeconds.get())).join().messages();
-                        long now = System.nanoTime();
-                        for (Message m : batch) {
-                            Long at = sentAt.remove(m.body().substring(0, m.body().indexOf(':')));
-                            if (at != null) {
-                                latencyMicros.recordValue((now - at) / 1000);
+                long switchAfter = spreadNanos == 0 ? 0 : ThreadLocalRandom.current().nextLong(spreadNanos);
+                try (QueueConsumer poller = raw ? new RawConsumer(target, url) : new SdkConsumer(url)) {
+                    while (running.get()) {
+                        try {
+                            polls.incrementAndGet();
+                            long from = longWaitsFrom.get();
+                            boolean longWait = from != Long.MAX_VALUE && System.nanoTime() - from >= switchAfter;
+                            List<QueueConsumer.Received> batch = poller.receive(longWait ? 20 : 1);
+                            long now = System.nanoTime();
+                            for (QueueConsumer.Received m : batch) {
+                                Long at = sentAt.remove(m.body().substring(0, m.body().indexOf(':')));
+                                if (at != null) {
+                                    latencyMicros.recordValue((now - at) / 1000);
+                                }
                             }
-                            sqs.deleteMessage(b -> b.queueUrl(url).receiptHandle(m.receiptHandle()));
+                            if (!batch.isEmpty()) {
+                                poller.delete(batch);
+                            }
+                        } catch (Exception e) {
+                            if (running.get()) {
+                                pollErrors.incrementAndGet();
+                                Thread.sleep(100);
+                            }
                         }
-                    } catch (RuntimeException e) {
-                        Thread.sleep(100);
                     }
                 }
                 return null;
@@ -555,8 +585,8 @@ public final class LoadGenerator implements Callable<Integer> {
         }
         if (shortPollSeconds > 0) {
             Thread.sleep(TimeUnit.SECONDS.toMillis(shortPollSeconds));
-            waitSeconds.set(20);
-            Thread.sleep(2000); // every poller's last short poll has ended
+            longWaitsFrom.set(System.nanoTime());
+            Thread.sleep(TimeUnit.NANOSECONDS.toMillis(spreadNanos) + 2000); // every poller's last short poll ended
         }
         settle(); // the server parks the last requests
         double rampSeconds = (System.nanoTime() - rampStart) / 1e9;
@@ -579,27 +609,35 @@ public final class LoadGenerator implements Callable<Integer> {
             }
         }
         long idleRss = server.rssMiB();
-        int wakeups = 100;
         int failedSends = 0;
-        for (int i = 0; i < wakeups; i++) {
-            String key = "w" + i;
-            sentAt.put(key, System.nanoTime());
-            try {
-                sqs.sendMessage(b -> b.queueUrl(url).messageBody(body(key))).join();
-            } catch (RuntimeException e) {
-                sentAt.remove(key);
-                failedSends++;
+        try (RawHttpConnection sender = raw ? new RawHttpConnection(target) : null) {
+            for (int i = -UNMEASURED_WAKEUPS; i < wakeups; i++) {
+                String key = "w" + i;
+                if (i >= 0) {
+                    sentAt.put(key, System.nanoTime());
+                }
+                try {
+                    if (raw) {
+                        sender.call(RawHttpConnection.sqsJson(target, "SendMessage",
+                                "{\"QueueUrl\":\"" + url + "\",\"MessageBody\":\"" + body(key) + "\"}")).okBody();
+                    } else {
+                        sqs.sendMessage(b -> b.queueUrl(url).messageBody(body(key))).join();
+                    }
+                } catch (RuntimeException e) {
+                    sentAt.remove(key);
+                    failedSends++;
+                }
+                Thread.sleep(50);
             }
-            Thread.sleep(50);
         }
         Thread.sleep(1000);
         running.set(false);
-        System.out.printf("RESULT %s longpoll-idle pollers=%d ramp_seconds=%.1f idle_seconds=%.1f idle_polls=%d"
+        System.out.printf("RESULT %s %s pollers=%d ramp_seconds=%.1f idle_seconds=%.1f idle_polls=%d"
                         + " server_cpu_pct_of_one_core=%.2f server_cpu_us_per_poll=%.1f server_rss_mib=%d"
-                        + " failed_sends=%d wakeups=%d wake_p50_ms=%.2f wake_p99_ms=%.2f wake_max_ms=%.2f"
-                        + " cycles=%d first_cycle_cpu_pct=%.2f%n",
-                label, pollers, rampSeconds, idleSeconds, idlePolls, idleCpu / idleSeconds * 100,
-                idlePolls == 0 ? 0 : idleCpu * 1e6 / idlePolls, idleRss, failedSends,
+                        + " failed_sends=%d poll_errors=%d wakeups=%d wake_p50_ms=%.2f wake_p99_ms=%.2f"
+                        + " wake_max_ms=%.2f cycles=%d first_cycle_cpu_pct=%.2f%n",
+                label, workload, pollers, rampSeconds, idleSeconds, idlePolls, idleCpu / idleSeconds * 100,
+                idlePolls == 0 ? 0 : idleCpu * 1e6 / idlePolls, idleRss, failedSends, pollErrors.get(),
                 latencyMicros.getTotalCount(),
                 latencyMicros.getValueAtPercentile(50) / 1000.0, latencyMicros.getValueAtPercentile(99) / 1000.0,
                 latencyMicros.getMaxValue() / 1000.0, runs, firstCyclePct);

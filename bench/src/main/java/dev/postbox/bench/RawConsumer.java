@@ -8,17 +8,19 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A drain consumer over one raw keep-alive connection (AWS JSON protocol): a pre-built ReceiveMessage request, and a
+ * A queue consumer over one raw keep-alive connection (AWS JSON protocol): pre-built ReceiveMessage requests, and a
  * DeleteMessageBatch built from what arrived. It skips what the SDK does per call on the client's side (signing,
  * MD5 checks, its HTTP pipeline), so that on a shared 2-core machine the server's cost decides the rate.
  */
-final class RawConsumer implements DrainConsumer {
+final class RawConsumer implements QueueConsumer {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final URI endpoint;
     private final String queueUrl;
     private final RawHttpConnection connection;
-    private final byte[] receive;
+    private final String receiveFields;
+    /** The pre-built ReceiveMessage request for each wait time asked for so far (0 to 20 seconds). */
+    private final byte[][] receiveByWait = new byte[21][];
 
     RawConsumer(URI endpoint, String queueUrl) throws IOException {
         this(endpoint, queueUrl, "");
@@ -29,8 +31,7 @@ final class RawConsumer implements DrainConsumer {
         this.endpoint = endpoint;
         this.queueUrl = queueUrl;
         this.connection = new RawHttpConnection(endpoint);
-        this.receive = RawHttpConnection.sqsJson(endpoint, "ReceiveMessage", "{\"QueueUrl\":\"" + queueUrl
-                + "\",\"MaxNumberOfMessages\":10,\"WaitTimeSeconds\":1" + receiveFields + "}");
+        this.receiveFields = receiveFields;
     }
 
     /** This consumer's connection, for other requests on the same queue. */
@@ -39,7 +40,13 @@ final class RawConsumer implements DrainConsumer {
     }
 
     @Override
-    public List<Received> receive() throws IOException {
+    public List<Received> receive(int waitSeconds) throws IOException {
+        byte[] receive = receiveByWait[waitSeconds];
+        if (receive == null) {
+            receive = RawHttpConnection.sqsJson(endpoint, "ReceiveMessage", "{\"QueueUrl\":\"" + queueUrl
+                    + "\",\"MaxNumberOfMessages\":10,\"WaitTimeSeconds\":" + waitSeconds + receiveFields + "}");
+            receiveByWait[waitSeconds] = receive;
+        }
         List<Received> received = new ArrayList<>(10);
         for (JsonNode message : JSON.readTree(connection.call(receive).okBody()).path("Messages")) {
             received.add(new Received(message.get("MessageId").asText(), message.get("Body").asText(),

@@ -56,7 +56,7 @@ final class RawWarmUp {
                 }
                 connection.call(RawHttpConnection.sqsJson(endpoint, "SendMessageBatch",
                         "{\"QueueUrl\":\"" + url + "\",\"Entries\":[" + entries + "]}")).okBody();
-                List<DrainConsumer.Received> received = consumer.receive();
+                List<QueueConsumer.Received> received = consumer.receive();
                 if (!received.isEmpty()) {
                     consumer.delete(received);
                 }

@@ -27,6 +27,7 @@ import dev.postbox.core.api.SqsApi;
 import dev.postbox.core.api.StartMessageMoveTask;
 import dev.postbox.core.api.TagQueue;
 import dev.postbox.core.api.UntagQueue;
+import dev.postbox.core.api.Waits;
 import dev.postbox.core.store.Delivery;
 import dev.postbox.core.store.MessageData;
 import dev.postbox.core.store.NewMessage;
@@ -52,7 +53,6 @@ import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.regex.Pattern;
 
 /**
@@ -594,7 +594,7 @@ public final class QueueService implements SqsApi, AutoCloseable {
                     + Limits.MAX_IN_FLIGHT_STANDARD + " in-flight messages.");
         }
         long deadlineNanos = System.nanoTime() + Duration.ofSeconds(wait).toNanos();
-        LongPoll poll = new LongPoll(call.resumeOn(), queue, max, Duration.ofSeconds(visibility),
+        LongPoll poll = new LongPoll(call.waits(), queue, max, Duration.ofSeconds(visibility),
                 redriveOf(call, queue), systemSelection, attributeSelection, attemptKey, deadlineNanos);
         poll.attempt();
         return poll.result;
@@ -602,13 +602,13 @@ public final class QueueService implements SqsApi, AutoCloseable {
 
     /**
      * One ReceiveMessage: receives; when nothing is receivable and wait time is left, asks the store to call back
-     * ({@link QueueStore#whenReceivable}) and receives again, on the caller's {@link CallContext#resumeOn} executor,
+     * ({@link QueueStore#whenReceivable}) and receives again, on the caller's {@link Waits#resumeOn} executor,
      * when it does. No thread waits in between. The result completes once: with messages, or empty when the wait
      * passes or the service closes.
      */
     private final class LongPoll implements Runnable {
         private final CompletableFuture<ReceiveMessage.Result> result = new CompletableFuture<>();
-        private final Executor resumeOn;
+        private final Waits waits;
         private final QueueRecord queue;
         private final int max;
         private final Duration visibility;
@@ -618,10 +618,10 @@ public final class QueueService implements SqsApi, AutoCloseable {
         private final String attemptKey;
         private final long deadlineNanos;
 
-        LongPoll(Executor resumeOn, QueueRecord queue, int max, Duration visibility, QueueStore.Redrive redrive,
+        LongPoll(Waits waits, QueueRecord queue, int max, Duration visibility, QueueStore.Redrive redrive,
                  SystemAttributeSelection systemSelection, MessageAttributeSelection attributeSelection,
                  String attemptKey, long deadlineNanos) {
-            this.resumeOn = resumeOn;
+            this.waits = waits;
             this.queue = queue;
             this.max = max;
             this.visibility = visibility;
@@ -635,7 +635,7 @@ public final class QueueService implements SqsApi, AutoCloseable {
         /** The store's wake-up: may run under a store lock, so it only starts the next attempt elsewhere. */
         @Override
         public void run() {
-            resumeOn.execute(this::attemptOrFail);
+            waits.resumeOn().execute(this::attemptOrFail);
         }
 
         private void attemptOrFail() {
@@ -668,7 +668,7 @@ public final class QueueService implements SqsApi, AutoCloseable {
                 result.complete(new ReceiveMessage.Result(List.of()));
                 return;
             }
-            store.whenReceivable(queue.key(), Duration.ofNanos(remaining), now, this);
+            store.whenReceivable(queue.key(), Duration.ofNanos(remaining), now, waits.timer(), this);
         }
     }
 

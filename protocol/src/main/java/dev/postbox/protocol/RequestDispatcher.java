@@ -6,13 +6,13 @@ import dev.postbox.core.ErrorCode;
 import dev.postbox.core.SqsException;
 import dev.postbox.core.api.CallContext;
 import dev.postbox.core.api.SqsApi;
+import dev.postbox.core.api.Waits;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -49,21 +49,21 @@ public final class RequestDispatcher {
 
     /** {@link #handle(HttpExchange.Request, String, Executor)} with waits resuming on new virtual threads. */
     public CompletableFuture<HttpExchange.Response> handle(HttpExchange.Request request, String requestId) {
-        return handle(request, requestId, CallContext.VIRTUAL_THREADS);
+        return handle(request, requestId, Waits.ON_VIRTUAL_THREADS);
     }
 
     /**
      * The response; already complete for every operation except a ReceiveMessage that waits. Never completes
      * exceptionally: failures become error responses.
      *
-     * @param resumeOn where a long poll that was woken receives again (see {@link CallContext#resumeOn})
+     * @param waits where the caller's long polls resume and keep their deadlines (see {@link Waits})
      */
     public CompletableFuture<HttpExchange.Response> handle(HttpExchange.Request request, String requestId,
-                                                           Executor resumeOn) {
+                                                           Waits waits) {
         Protocol protocol = request.header("x-amz-target") != null ? Protocol.JSON : Protocol.QUERY;
         CompletableFuture<HttpExchange.Response> response;
         try {
-            CallContext call = callContext(request, resumeOn);
+            CallContext call = callContext(request, waits);
             response = protocol == Protocol.JSON ? handleJson(request, call, requestId)
                     : handleQuery(request, call, requestId);
         } catch (RuntimeException e) {
@@ -218,7 +218,7 @@ public final class RequestDispatcher {
         return path != null && !path.isEmpty() && !path.equals("/");
     }
 
-    private CallContext callContext(HttpExchange.Request request, Executor resumeOn) {
+    private CallContext callContext(HttpExchange.Request request, Waits waits) {
         String baseUrl = settings.publicBaseUrl();
         if (baseUrl == null) {
             String host = request.header("host");
@@ -232,7 +232,7 @@ public final class RequestDispatcher {
                 callerId = credential.group(1);
             }
         }
-        return new CallContext(baseUrl, callerId, settings.region(), resumeOn);
+        return new CallContext(baseUrl, callerId, settings.region(), waits);
     }
 
     private static HttpExchange.Response error(Protocol protocol, ErrorCode code, String message, String requestId) {

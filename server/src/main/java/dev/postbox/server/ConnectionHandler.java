@@ -1,5 +1,6 @@
 package dev.postbox.server;
 
+import dev.postbox.core.api.Waits;
 import dev.postbox.protocol.HttpExchange;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -24,9 +25,8 @@ import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 
-import static dev.postbox.core.api.CallContext.VIRTUAL_THREADS;
+import static dev.postbox.core.api.Waits.VIRTUAL_THREADS;
 
 /**
  * One connection: turns each aggregated HTTP request into an {@link HttpExchange.Request}, has it answered, and
@@ -39,8 +39,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     /** How the server answers a request (the answer may complete later, on any thread). */
     interface Answerer {
-        /** @param resumeOn where work that resumes after a wait runs (see {@code CallContext.resumeOn}) */
-        CompletableFuture<HttpExchange.Response> answer(HttpExchange.Request request, Executor resumeOn);
+        /** @param waits where the request's long poll, if it waits, resumes and keeps its deadline */
+        CompletableFuture<HttpExchange.Response> answer(HttpExchange.Request request, Waits waits);
 
         /** The answer to a request whose body exceeds the configured bound (its body is not read). */
         HttpExchange.Response tooLarge(HttpExchange.Request request);
@@ -67,14 +67,22 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final boolean onEventLoop;
     private final Queue<Object> waiting = new ArrayDeque<>();
     private boolean answering;
+    /** Where this connection's long polls resume and keep their deadlines; set once the channel has its loop. */
+    private Waits waits;
 
     /**
-     * @param onEventLoop whether requests are answered, and woken long polls resume, on the connection's event loop
-     *                    (when answering never blocks: no hand-offs at all) or each on a virtual thread
+     * @param onEventLoop whether requests are answered, woken long polls resume and their deadlines are kept on the
+     *                    connection's event loop (when answering never blocks: no hand-offs at all), or each request
+     *                    runs on a virtual thread
      */
     ConnectionHandler(Answerer answerer, boolean onEventLoop) {
         this.answerer = answerer;
         this.onEventLoop = onEventLoop;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        waits = onEventLoop ? Waits.on(ctx.channel().eventLoop()) : Waits.ON_VIRTUAL_THREADS;
     }
 
     @Override
@@ -112,10 +120,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             boolean keepAlive = HttpUtil.isKeepAlive(request);
             HttpExchange.Request exchange = exchange(request, ByteBufUtil.getBytes(request.content()));
             if (onEventLoop) {
-                answerer.answer(exchange, ctx.channel().eventLoop())
-                        .thenAccept(response -> write(ctx, version, response, keepAlive));
+                answerer.answer(exchange, waits).thenAccept(response -> write(ctx, version, response, keepAlive));
             } else {
-                VIRTUAL_THREADS.execute(() -> answerer.answer(exchange, VIRTUAL_THREADS)
+                VIRTUAL_THREADS.execute(() -> answerer.answer(exchange, waits)
                         .thenAccept(response -> write(ctx, version, response, keepAlive)));
             }
         } finally {

@@ -3,6 +3,7 @@ package dev.postbox.server;
 import dev.postbox.core.ErrorCode;
 import dev.postbox.core.QueueService;
 import dev.postbox.core.ReceiptHandles;
+import dev.postbox.core.api.Waits;
 import dev.postbox.core.store.QueueStore;
 import dev.postbox.protocol.HttpExchange;
 import dev.postbox.protocol.RequestDispatcher;
@@ -26,7 +27,6 @@ import java.time.InstantSource;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -120,7 +120,7 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
     }
 
     @Override
-    public CompletableFuture<HttpExchange.Response> answer(HttpExchange.Request request, Executor resumeOn) {
+    public CompletableFuture<HttpExchange.Response> answer(HttpExchange.Request request, Waits waits) {
         if (request.method().equals("GET") && request.path().equals("/health")) {
             return CompletableFuture.completedFuture(new HttpExchange.Response(200, "application/json", Map.of(),
                     HEALTHY));
@@ -131,7 +131,7 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
                     "The server is shutting down.", requestId));
         }
         activeRequests.incrementAndGet();
-        return dispatcher.handle(request, requestId, resumeOn).whenComplete((response, failure) ->
+        return dispatcher.handle(request, requestId, waits).whenComplete((response, failure) ->
                 activeRequests.decrementAndGet());
     }
 

@@ -3,6 +3,7 @@ package dev.postbox.testkit;
 import dev.postbox.core.ErrorCode;
 import dev.postbox.core.QueueAttributes;
 import dev.postbox.core.SqsException;
+import dev.postbox.core.api.Waits;
 import dev.postbox.core.store.Delivery;
 import dev.postbox.core.store.MessageData;
 import dev.postbox.core.store.NewMessage;
@@ -21,10 +22,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -357,7 +360,7 @@ public abstract class QueueStoreContract {
 
     /** A long poll waiting on the queue for up to 20 s; {@code returned} counts down each time it is woken. */
     private void waitingPoll(CountDownLatch returned) {
-        store.whenReceivable(key, Duration.ofSeconds(20), clock.instant(), returned::countDown);
+        store.whenReceivable(key, Duration.ofSeconds(20), clock.instant(), Waits.SHARED_TIMER, returned::countDown);
     }
 
     @Test
@@ -373,7 +376,7 @@ public abstract class QueueStoreContract {
     void aWaitEndsOnceWhenItsTimePassesAndAtOnceWhenAMessageIsReceivable() throws Exception {
         AtomicInteger wakes = new AtomicInteger();
         CountDownLatch returned = new CountDownLatch(1);
-        store.whenReceivable(key, Duration.ofMillis(200), clock.instant(), () -> {
+        store.whenReceivable(key, Duration.ofMillis(200), clock.instant(), Waits.SHARED_TIMER, () -> {
             wakes.incrementAndGet();
             returned.countDown();
         });
@@ -382,8 +385,23 @@ public abstract class QueueStoreContract {
         Thread.sleep(100);
         assertThat(wakes).as("a waiter runs once: the send after its time found no one").hasValue(1);
         CountDownLatch immediate = new CountDownLatch(1);
-        store.whenReceivable(key, Duration.ofSeconds(20), clock.instant(), immediate::countDown);
+        store.whenReceivable(key, Duration.ofSeconds(20), clock.instant(), Waits.SHARED_TIMER,
+                immediate::countDown);
         assertThat(immediate.getCount()).as("a message is receivable: woken before returning").isZero();
+    }
+
+    @Test
+    void theCallersTimerEndsTheWait() throws Exception {
+        ScheduledExecutorService callersTimer = Executors.newSingleThreadScheduledExecutor(
+                task -> new Thread(task, "callers-timer"));
+        try {
+            CompletableFuture<String> endedOn = new CompletableFuture<>();
+            store.whenReceivable(key, Duration.ofMillis(50), clock.instant(), callersTimer,
+                    () -> endedOn.complete(Thread.currentThread().getName()));
+            assertThat(endedOn.get(5, TimeUnit.SECONDS)).isEqualTo("callers-timer");
+        } finally {
+            callersTimer.shutdownNow();
+        }
     }
 
     @Test
@@ -434,7 +452,8 @@ public abstract class QueueStoreContract {
                             return null;
                         }
                         CountDownLatch woken = new CountDownLatch(1);
-                        store.whenReceivable(queue, Duration.ofSeconds(20), clock.instant(), woken::countDown);
+                        store.whenReceivable(queue, Duration.ofSeconds(20), clock.instant(),
+                                Waits.SHARED_TIMER, woken::countDown);
                         woken.await();
                     }
                     return null;

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.UnaryOperator;
 
 /**
@@ -94,10 +95,11 @@ public interface QueueStore extends AutoCloseable {
      * passed, or when the queue is deleted or the store shut down (right away if one of those holds already).
      * Spurious wake-ups are allowed: callers receive again and decide. {@code wake} may run on another request's
      * thread while the store holds a lock, so it must only hand work off (start a task), never receive itself.
+     * The deadline is kept by the caller's {@code timer} (see {@code CallContext.timer}), which then runs {@code wake}.
      *
      * <p>A waiting long poll is this callback, not a parked thread: idle long polls cost no stacks.
      */
-    void whenReceivable(QueueKey key, Duration maxWait, Instant now, Runnable wake);
+    void whenReceivable(QueueKey key, Duration maxWait, Instant now, ScheduledExecutorService timer, Runnable wake);
 
     /**
      * The key that authenticates receipt handles. A durable store keeps it with the data, so that handles issued

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
 
@@ -327,8 +328,9 @@ public final class EmbeddedQueueStore implements QueueStore {
     }
 
     @Override
-    public void whenReceivable(QueueKey key, Duration maxWait, Instant now, Runnable wake) {
-        require(key).whenReceivable(maxWait, now, wake);
+    public void whenReceivable(QueueKey key, Duration maxWait, Instant now, ScheduledExecutorService timer,
+                               Runnable wake) {
+        require(key).whenReceivable(maxWait, now, timer, wake);
     }
 
     @Override

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.UnaryOperator;
 
 /** Ephemeral storage: every queue lives on the heap, one {@link MemoryQueue} (and one lock) per queue. */
@@ -105,8 +106,9 @@ public final class InMemoryQueueStore implements QueueStore {
     }
 
     @Override
-    public void whenReceivable(QueueKey key, Duration maxWait, Instant now, Runnable wake) {
-        require(key).whenReceivable(maxWait, now, wake);
+    public void whenReceivable(QueueKey key, Duration maxWait, Instant now, ScheduledExecutorService timer,
+                               Runnable wake) {
+        require(key).whenReceivable(maxWait, now, timer, wake);
     }
 
     @Override

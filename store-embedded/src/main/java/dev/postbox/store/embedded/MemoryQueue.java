@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
@@ -537,15 +538,16 @@ final class MemoryQueue {
 
     /**
      * Runs {@code wake} once something may be receivable (a send, a message whose visibility timeout or delay ends:
-     * see {@link Waiters}), the queue closes, or {@code maxWait} has passed; right away when one of those holds now.
+     * see {@link Waiters}), the queue closes, or {@code maxWait} has passed (kept by {@code timer}); right away when
+     * one of those holds now.
      */
-    void whenReceivable(Duration maxWait, Instant now, Runnable wake) {
+    void whenReceivable(Duration maxWait, Instant now, ScheduledExecutorService timer, Runnable wake) {
         long waitNanos = maxWait.toNanos();
         lock.lock();
         try {
             promoteDue(now);
             if (!closed && !order.hasReceivable() && waitNanos > 0) {
-                waiters.join(wake, waitNanos);
+                waiters.join(wake, waitNanos, timer);
                 armAlarm(now);
                 return;
             }

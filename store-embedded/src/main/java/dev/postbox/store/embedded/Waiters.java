@@ -1,9 +1,11 @@
 package dev.postbox.store.embedded;
 
+import dev.postbox.core.api.Waits;
+
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -23,18 +25,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * closes — and whoever removes it from {@code parked} (under the lock) is the one who runs it.
  */
 final class Waiters {
-    /** Wait deadlines and alarms. Cancelled entries leave the timer at once, so it holds only live waits. */
-    private static final ScheduledThreadPoolExecutor TIMER = timer();
-
-    private static ScheduledThreadPoolExecutor timer() {
-        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, task -> {
-            Thread thread = new Thread(task, "postbox-long-poll-timer");
-            thread.setDaemon(true);
-            return thread;
-        });
-        timer.setRemoveOnCancelPolicy(true);
-        return timer;
-    }
+    /** Alarms (one per queue at most); wait deadlines are kept by each caller's timer. */
+    private static final ScheduledExecutorService ALARMS = Waits.SHARED_TIMER;
 
     /** One waiting long poll. */
     private static final class Waiter {
@@ -57,13 +49,13 @@ final class Waiters {
     }
 
     /**
-     * Under the lock: {@code wake} joins, to be run once when woken, when {@code nanos} have passed, or when the
-     * queue closes. It may run under the queue's lock, so it must only hand work off.
+     * Under the lock: {@code wake} joins, to be run once when woken, when {@code nanos} have passed (on
+     * {@code timer}), or when the queue closes. It may run under the queue's lock, so it must only hand work off.
      */
-    void join(Runnable wake, long nanos) {
+    void join(Runnable wake, long nanos, ScheduledExecutorService timer) {
         Waiter waiter = new Waiter(wake);
         parked.add(waiter);
-        waiter.deadline = TIMER.schedule(() -> expire(waiter), nanos, TimeUnit.NANOSECONDS);
+        waiter.deadline = timer.schedule(() -> expire(waiter), nanos, TimeUnit.NANOSECONDS);
     }
 
     boolean isEmpty() {
@@ -103,7 +95,7 @@ final class Waiters {
             alarm.cancel(false);
         }
         alarmAt = at;
-        alarm = TIMER.schedule(() -> ring(at), Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
+        alarm = ALARMS.schedule(() -> ring(at), Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
     }
 
     private void ring(long at) {

@@ -13,13 +13,9 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /** {@code ./postbox}: starts the server and runs until SIGTERM or Ctrl-C. */
 public final class Main {
-    /** Kept referenced: java.util.logging holds loggers weakly, and a collected logger loses its level. */
-    private static final Logger HELIDON_LOG = Logger.getLogger("io.helidon");
     private static final String VERSION = "Postbox 0.1.0";
     private static final String FOOTER = String.join(System.lineSeparator(), "",
             "Configuration precedence: defaults < --config file < POSTBOX_* environment variables < flags.",
@@ -58,7 +54,6 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        HELIDON_LOG.setLevel(Level.WARNING);
         System.exit(run(args, System.out, System.err));
     }
 

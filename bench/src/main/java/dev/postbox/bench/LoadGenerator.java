@@ -14,6 +14,7 @@ import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 
+import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -551,7 +552,15 @@ public final class LoadGenerator implements Callable<Integer> {
         for (int p = 0; p < pollers; p++) {
             pool.submit(() -> {
                 long switchAfter = spreadNanos == 0 ? 0 : ThreadLocalRandom.current().nextLong(spreadNanos);
-                try (QueueConsumer poller = raw ? new RawConsumer(target, url) : new SdkConsumer(url)) {
+                QueueConsumer connected;
+                try {
+                    connected = raw ? new RawConsumer(target, url) : new SdkConsumer(url);
+                } catch (IOException e) {
+                    pollErrors.incrementAndGet(); // a server that cannot take the connection: counted, not fatal
+                    polls.incrementAndGet(); // the ramp waits for every poller to have started
+                    return null;
+                }
+                try (QueueConsumer poller = connected) {
                     while (running.get()) {
                         try {
                             polls.incrementAndGet();
@@ -610,25 +619,32 @@ public final class LoadGenerator implements Callable<Integer> {
         }
         long idleRss = server.rssMiB();
         int failedSends = 0;
-        try (RawHttpConnection sender = raw ? new RawHttpConnection(target) : null) {
-            for (int i = -UNMEASURED_WAKEUPS; i < wakeups; i++) {
-                String key = "w" + i;
-                if (i >= 0) {
-                    sentAt.put(key, System.nanoTime());
-                }
-                try {
-                    if (raw) {
-                        sender.call(RawHttpConnection.sqsJson(target, "SendMessage",
-                                "{\"QueueUrl\":\"" + url + "\",\"MessageBody\":\"" + body(key) + "\"}")).okBody();
-                    } else {
-                        sqs.sendMessage(b -> b.queueUrl(url).messageBody(body(key))).join();
-                    }
-                } catch (RuntimeException e) {
-                    sentAt.remove(key);
-                    failedSends++;
-                }
-                Thread.sleep(50);
+        RawHttpConnection sender = null;
+        for (int i = -UNMEASURED_WAKEUPS; i < wakeups; i++) {
+            String key = "w" + i;
+            if (i >= 0) {
+                sentAt.put(key, System.nanoTime());
             }
+            try {
+                if (raw) {
+                    sender = sender != null ? sender : new RawHttpConnection(target);
+                    sender.call(RawHttpConnection.sqsJson(target, "SendMessage",
+                            "{\"QueueUrl\":\"" + url + "\",\"MessageBody\":\"" + body(key) + "\"}")).okBody();
+                } else {
+                    sqs.sendMessage(b -> b.queueUrl(url).messageBody(body(key))).join();
+                }
+            } catch (RuntimeException | IOException e) {
+                sentAt.remove(key);
+                failedSends += i >= 0 ? 1 : 0;
+                if (sender != null && e instanceof IOException) {
+                    sender.close(); // a broken connection: the next send opens another
+                    sender = null;
+                }
+            }
+            Thread.sleep(50);
+        }
+        if (sender != null) {
+            sender.close();
         }
         Thread.sleep(1000);
         running.set(false);

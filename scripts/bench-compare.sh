@@ -64,7 +64,8 @@ run_against() { # label, command that starts the server (gets PORT)
     server_pid=$(pgrep -P "$pid" java || echo "$pid")
     # shellcheck disable=SC2086
     "$java" -cp "$load_cp" dev.postbox.bench.LoadGenerator --endpoint "http://127.0.0.1:$port" --label "$label" \
-      --server-pid "$server_pid" --warmup-seconds "$warmup" --workload $workload | grep '^RESULT' | tee -a "$results"
+      --server-pid "$server_pid" --warmup-seconds "$warmup" --workload $workload | grep '^RESULT' | tee -a "$results" \
+      || echo "$label ${workload%% *}: the load generator failed (no row)" >&2 # the server is stopped all the same
     kill "$pid" 2>/dev/null || true; pkill -P "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
   done
 }

@@ -24,7 +24,9 @@ final class RawHttpConnection implements AutoCloseable {
     RawHttpConnection(URI endpoint) throws IOException {
         socket = new Socket();
         socket.setTcpNoDelay(true);
-        socket.connect(new InetSocketAddress(endpoint.getHost(), endpoint.getPort()));
+        // A server that cannot take the connection (ElasticMQ with 10,000 pollers) fails it in seconds, not after the
+        // kernel's two minutes of SYN retries.
+        socket.connect(new InetSocketAddress(endpoint.getHost(), endpoint.getPort()), 5_000);
         out = socket.getOutputStream();
         in = new BufferedInputStream(socket.getInputStream(), 16384);
     }

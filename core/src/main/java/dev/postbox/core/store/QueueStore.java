@@ -95,7 +95,7 @@ public interface QueueStore extends AutoCloseable {
      * passed, or when the queue is deleted or the store shut down (right away if one of those holds already).
      * Spurious wake-ups are allowed: callers receive again and decide. {@code wake} may run on another request's
      * thread while the store holds a lock, so it must only hand work off (start a task), never receive itself.
-     * The deadline is kept by the caller's {@code timer} (see {@code CallContext.timer}), which then runs {@code wake}.
+     * The deadline is kept by the caller's {@code timer} (see {@code Waits.timer}), which then runs {@code wake}.
      *
      * <p>A waiting long poll is this callback, not a parked thread: idle long polls cost no stacks.
      */

@@ -54,8 +54,10 @@ final class Waiters {
      */
     void join(Runnable wake, long nanos, ScheduledExecutorService timer) {
         Waiter waiter = new Waiter(wake);
-        parked.add(waiter);
+        // Scheduled before it is parked: a timer that refuses the task (an event loop shutting down) leaves nothing
+        // parked without a deadline. The deadline cannot fire before the add: it takes the lock we hold.
         waiter.deadline = timer.schedule(() -> expire(waiter), nanos, TimeUnit.NANOSECONDS);
+        parked.add(waiter);
     }
 
     boolean isEmpty() {

@@ -28,7 +28,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 
@@ -530,8 +529,9 @@ public final class LoadGenerator implements Callable<Integer> {
      * only 500 polls a second, and the JIT was still compiling that path (a fifth of the server's CPU) after 4
      * cycles. The pollers then move to 20 s waits one by one over min(20, short-poll-seconds) seconds, so that their
      * polls time out spread over the cycle like independent workers' (all switching at once bunched every expiry of a
-     * cycle into one second, and wake-ups measured then waited behind that burst). Likewise the first {@link #UNMEASURED_WAKEUPS} sends are not measured: they compile the wake-up path
-     * (a send that finds a waiting poll, its answer, the poller's receive and delete) on both sides.
+     * cycle into one second, and wake-ups measured then waited behind that burst). Likewise the first
+     * {@link #UNMEASURED_WAKEUPS} sends are not measured: they compile the wake-up path (a send that finds a waiting
+     * poll, its answer, the poller's receive and delete) on both sides.
      *
      * @param raw pollers and the sender use raw connections ({@link RawConsumer}): 10,000 SDK connections cost the
      *            load generator a ~1 GB heap whose collection pauses (0.1-0.5 s on the 2 shared cores) land in the

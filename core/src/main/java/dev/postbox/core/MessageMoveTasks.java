@@ -221,8 +221,9 @@ final class MessageMoveTasks implements AutoCloseable {
                         fail(task, ErrorCode.QUEUE_DOES_NOT_EXIST.queryCode());
                         return;
                     }
-                    store.send(destination, List.of(new NewMessage(delivery.data().withDeadLetterQueueSourceArn(null),
-                            now, now, false)), now);
+                    // It leaves the source only once it is stored in the destination.
+                    QueueStore.await(store.send(destination, List.of(new NewMessage(
+                            delivery.data().withDeadLetterQueueSourceArn(null), now, now, false)), now));
                     store.delete(task.source, delivery.sequence(), delivery.receiveCount(), now);
                     task.moved.incrementAndGet();
                 }

@@ -424,7 +424,7 @@ public final class QueueService implements SqsApi, AutoCloseable {
     // ---- sending -----------------------------------------------------------------------------------------------
 
     @Override
-    public SendMessage.Result sendMessage(CallContext call, SendMessage.Request request) {
+    public CompletableFuture<SendMessage.Result> sendMessage(CallContext call, SendMessage.Request request) {
         QueueRecord queue = requireQueue(request.queueUrl());
         if (queue.fifo()) {
             if (request.messageGroupId() == null) {
@@ -436,14 +436,15 @@ public final class QueueService implements SqsApi, AutoCloseable {
         NewMessage message = prepare(call, queue, now, false, request.messageBody(), request.delaySeconds(),
                 request.messageAttributes(), request.messageSystemAttributes(), request.messageDeduplicationId(),
                 request.messageGroupId());
-        QueueStore.Sent sent = store.send(queue.key(), List.of(message), now).getFirst();
         MessageData data = message.data();
-        return new SendMessage.Result(sent.messageId(), data.md5OfBody(), data.md5OfMessageAttributes(),
-                Md5Digests.ofAttributes(data.systemAttributes()), sent.sequenceNumber());
+        return store.send(queue.key(), List.of(message), now).thenApply(sent -> new SendMessage.Result(
+                sent.getFirst().messageId(), data.md5OfBody(), data.md5OfMessageAttributes(),
+                Md5Digests.ofAttributes(data.systemAttributes()), sent.getFirst().sequenceNumber()));
     }
 
     @Override
-    public SendMessageBatch.Result sendMessageBatch(CallContext call, SendMessageBatch.Request request) {
+    public CompletableFuture<SendMessageBatch.Result> sendMessageBatch(CallContext call,
+                                                                       SendMessageBatch.Request request) {
         QueueRecord queue = requireQueue(request.queueUrl());
         Batches.check(request.entries(), SendMessageBatch.RequestEntry::id, "SendMessageBatchRequestEntry");
         long total = 0;
@@ -479,15 +480,18 @@ public final class QueueService implements SqsApi, AutoCloseable {
                 failed.add(Batches.failure(entry.id(), e));
             }
         }
-        List<QueueStore.Sent> sent = accepted.isEmpty() ? List.of() : store.send(queue.key(), accepted, now);
-        List<SendMessageBatch.ResultEntry> successful = new ArrayList<>();
-        for (int i = 0; i < accepted.size(); i++) {
-            MessageData data = accepted.get(i).data();
-            successful.add(new SendMessageBatch.ResultEntry(acceptedIds.get(i), sent.get(i).messageId(),
-                    data.md5OfBody(), data.md5OfMessageAttributes(), Md5Digests.ofAttributes(data.systemAttributes()),
-                    sent.get(i).sequenceNumber()));
-        }
-        return new SendMessageBatch.Result(successful, failed);
+        CompletableFuture<List<QueueStore.Sent>> stored = accepted.isEmpty()
+                ? CompletableFuture.completedFuture(List.of()) : store.send(queue.key(), accepted, now);
+        return stored.thenApply(sent -> {
+            List<SendMessageBatch.ResultEntry> successful = new ArrayList<>();
+            for (int i = 0; i < accepted.size(); i++) {
+                MessageData data = accepted.get(i).data();
+                successful.add(new SendMessageBatch.ResultEntry(acceptedIds.get(i), sent.get(i).messageId(),
+                        data.md5OfBody(), data.md5OfMessageAttributes(),
+                        Md5Digests.ofAttributes(data.systemAttributes()), sent.get(i).sequenceNumber()));
+            }
+            return new SendMessageBatch.Result(successful, failed);
+        });
     }
 
     private static void checkFifoDeduplication(QueueRecord queue, String deduplicationId) {

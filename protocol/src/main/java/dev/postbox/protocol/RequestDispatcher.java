@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.postbox.core.ErrorCode;
 import dev.postbox.core.SqsException;
 import dev.postbox.core.api.CallContext;
+import dev.postbox.core.api.ReceiveMessage;
 import dev.postbox.core.api.SqsApi;
 import dev.postbox.core.api.Waits;
 
@@ -13,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -33,8 +35,16 @@ public final class RequestDispatcher {
      * @param region        region in ARNs
      * @param accountId     the account of this server (the SenderId of unsigned requests)
      * @param publicBaseUrl scheme://host:port that queue URLs start with; null to use the request's Host
+     * @param blockingCalls where every operation but the sends runs: those may wait for the disk with a durable
+     *                      store (a delete for its fsync, a receive for a payload read), so the server gives them
+     *                      virtual threads; {@code Runnable::run} (the caller's thread) when the store never blocks.
+     *                      Sends never block (the store completes them when stored) and run on the caller's thread.
      */
-    public record Settings(String region, String accountId, String publicBaseUrl) {
+    public record Settings(String region, String accountId, String publicBaseUrl, Executor blockingCalls) {
+        /** Every operation runs on the caller's thread (a store that never blocks, or a caller that may block). */
+        public Settings(String region, String accountId, String publicBaseUrl) {
+            this(region, accountId, publicBaseUrl, Runnable::run);
+        }
     }
 
     private enum Protocol { JSON, QUERY }
@@ -149,10 +159,29 @@ public final class RequestDispatcher {
         if ((queueUrl == null || queueUrl.isEmpty()) && queuePath) {
             queueUrl = call.baseUrl() + request.path();
         }
-        if (action == Action.ReceiveMessage) {
-            return api.receiveMessage(call, Requests.receiveMessage(p, queueUrl)).thenApply(Results::receiveMessage);
+        switch (action) {
+            case SendMessage -> {
+                return api.sendMessage(call, Requests.sendMessage(p, queueUrl)).thenApply(Results::sendMessage);
+            }
+            case SendMessageBatch -> {
+                return api.sendMessageBatch(call, Requests.sendMessageBatch(p, queueUrl))
+                        .thenApply(Results::sendMessageBatch);
+            }
+            case ReceiveMessage -> {
+                ReceiveMessage.Request receive = Requests.receiveMessage(p, queueUrl);
+                return CompletableFuture.supplyAsync(() -> api.receiveMessage(call, receive), settings.blockingCalls())
+                        .thenCompose(result -> result).thenApply(Results::receiveMessage);
+            }
+            default -> {
+                String url = queueUrl;
+                return CompletableFuture.supplyAsync(() -> callBlocking(action, p, url, call), settings.blockingCalls());
+            }
         }
-        return CompletableFuture.completedFuture(switch (action) {
+    }
+
+    /** An operation that may wait for the store (see {@link Settings#blockingCalls}); its result tree or null. */
+    private ObjectNode callBlocking(Action action, Params p, String queueUrl, CallContext call) {
+        return switch (action) {
             case CreateQueue -> Results.createQueue(api.createQueue(call, Requests.createQueue(p)));
             case GetQueueUrl -> Results.getQueueUrl(api.getQueueUrl(call, Requests.getQueueUrl(p)));
             case ListQueues -> Results.listQueues(api.listQueues(call, Requests.listQueues(p)));
@@ -170,10 +199,8 @@ public final class RequestDispatcher {
                 api.purgeQueue(call, Requests.purgeQueue(p, queueUrl));
                 yield null;
             }
-            case SendMessage -> Results.sendMessage(api.sendMessage(call, Requests.sendMessage(p, queueUrl)));
-            case SendMessageBatch ->
-                    Results.sendMessageBatch(api.sendMessageBatch(call, Requests.sendMessageBatch(p, queueUrl)));
-            case ReceiveMessage -> throw new IllegalStateException("answered above");
+            case SendMessage, SendMessageBatch, ReceiveMessage -> throw new IllegalStateException(action
+                    + " returns a future: dispatched above");
             case DeleteMessage -> {
                 api.deleteMessage(call, Requests.deleteMessage(p, queueUrl));
                 yield null;
@@ -211,7 +238,7 @@ public final class RequestDispatcher {
                     Results.listMessageMoveTasks(api.listMessageMoveTasks(call, Requests.listMessageMoveTasks(p)));
             case CancelMessageMoveTask ->
                     Results.cancelMessageMoveTask(api.cancelMessageMoveTask(call, Requests.cancelMessageMoveTask(p)));
-        });
+        };
     }
 
     private static boolean isQueuePath(String path) {

@@ -26,8 +26,6 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 
-import static dev.postbox.core.api.Waits.VIRTUAL_THREADS;
-
 /**
  * One connection: turns each aggregated HTTP request into an {@link HttpExchange.Request}, has it answered, and
  * writes the answer. Requests are answered strictly in arrival order: one that arrives while an earlier one (a long
@@ -64,25 +62,28 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private final Answerer answerer;
-    private final boolean onEventLoop;
+    private final boolean pollsOnEventLoop;
     private final Queue<Object> waiting = new ArrayDeque<>();
     private boolean answering;
     /** Where this connection's long polls resume and keep their deadlines; set once the channel has its loop. */
     private Waits waits;
 
     /**
-     * @param onEventLoop whether requests are answered, woken long polls resume and their deadlines are kept on the
-     *                    connection's event loop (when answering never blocks: no hand-offs at all), or each request
-     *                    runs on a virtual thread
+     * Requests are handed to the answerer on the connection's event loop, which must not block there (it moves
+     * what may block to threads of its own).
+     *
+     * @param pollsOnEventLoop whether woken long polls resume and their deadlines are kept on the connection's event
+     *                         loop (when receiving never blocks: no hand-offs at all), or polls resume on virtual
+     *                         threads with deadlines on the shared timer
      */
-    ConnectionHandler(Answerer answerer, boolean onEventLoop) {
+    ConnectionHandler(Answerer answerer, boolean pollsOnEventLoop) {
         this.answerer = answerer;
-        this.onEventLoop = onEventLoop;
+        this.pollsOnEventLoop = pollsOnEventLoop;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        waits = onEventLoop ? Waits.on(ctx.channel().eventLoop()) : Waits.ON_VIRTUAL_THREADS;
+        waits = pollsOnEventLoop ? Waits.on(ctx.channel().eventLoop()) : Waits.ON_VIRTUAL_THREADS;
     }
 
     @Override
@@ -119,12 +120,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             }
             boolean keepAlive = HttpUtil.isKeepAlive(request);
             HttpExchange.Request exchange = exchange(request, ByteBufUtil.getBytes(request.content()));
-            if (onEventLoop) {
-                answerer.answer(exchange, waits).thenAccept(response -> write(ctx, version, response, keepAlive));
-            } else {
-                VIRTUAL_THREADS.execute(() -> answerer.answer(exchange, waits)
-                        .thenAccept(response -> write(ctx, version, response, keepAlive)));
-            }
+            answerer.answer(exchange, waits).thenAccept(response -> write(ctx, version, response, keepAlive));
         } finally {
             request.release();
         }

@@ -27,6 +27,7 @@ import java.time.InstantSource;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -35,9 +36,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * tests or applications, {@link Main} for the command line.
  *
  * <p>Threads: a few event loops read and write every connection. With the in-memory store a request is answered on
- * its connection's event loop (nothing there blocks), and so is a woken long poll; with the durable store each gets a
- * virtual thread, since a send waits for its fsync. A long poll holds no thread while it waits (see
- * {@code QueueStore.whenReceivable}).
+ * its connection's event loop (nothing there blocks), and so is a woken long poll. With the durable store a request
+ * is decoded on the event loop; a send is staged there and answered by the committer thread once its group commit is
+ * durable, and every other operation (which may wait for the disk) runs on a virtual thread. A long poll holds no
+ * thread while it waits (see {@code QueueStore.whenReceivable}).
  */
 public final class PostboxServer implements AutoCloseable, ConnectionHandler.Answerer {
     private static final System.Logger LOG = System.getLogger(PostboxServer.class.getName());
@@ -63,14 +65,18 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
         };
         this.service = new QueueService(store, clock, new ReceiptHandles(store.receiptHandleSecret()),
                 new QueueService.Settings(config.accountId(), config.queueReuseDelay(), config.purgeInterval()));
+        // With the durable store, operations that may wait for the disk run on virtual threads (sends complete when
+        // their group commit does and need none); with the in-memory store nothing blocks.
+        Executor blockingCalls = config.storage() == PostboxConfig.StorageKind.MEMORY ? Runnable::run
+                : Waits.VIRTUAL_THREADS;
         this.dispatcher = new RequestDispatcher(service, new RequestDispatcher.Settings(config.region(),
-                config.accountId(), config.publicBaseUrl()));
+                config.accountId(), config.publicBaseUrl(), blockingCalls));
         this.eventLoops = new NioEventLoopGroup(Runtime.getRuntime().availableProcessors(),
                 new DefaultThreadFactory("postbox-http", true));
     }
 
     private void listen() {
-        boolean onEventLoop = config.storage() == PostboxConfig.StorageKind.MEMORY;
+        boolean pollsOnEventLoop = config.storage() == PostboxConfig.StorageKind.MEMORY;
         listener = new ServerBootstrap()
                 .group(eventLoops)
                 .channel(NioServerSocketChannel.class)
@@ -84,7 +90,7 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
                         channel.pipeline().addLast(
                                 new HttpServerCodec(MAX_REQUEST_LINE_AND_HEADERS, MAX_REQUEST_LINE_AND_HEADERS, 8192),
                                 new ConnectionHandler.BoundedAggregator(config.maxRequestBytes()),
-                                new ConnectionHandler(PostboxServer.this, onEventLoop));
+                                new ConnectionHandler(PostboxServer.this, pollsOnEventLoop));
                     }
                 })
                 .bind(config.host(), config.port())

@@ -85,7 +85,7 @@ public abstract class QueueStoreContract {
 
     protected void send(String... bodies) {
         for (String body : bodies) {
-            store.send(key, List.of(message(body, Duration.ZERO)), clock.instant());
+            QueueStore.await(store.send(key, List.of(message(body, Duration.ZERO)), clock.instant()));
         }
     }
 
@@ -111,7 +111,7 @@ public abstract class QueueStoreContract {
     }
 
     protected void sendTo(QueueKey queue, String body, String groupId, String deduplicationId) {
-        store.send(queue, List.of(message(body, Duration.ZERO, groupId, deduplicationId)), clock.instant());
+        QueueStore.await(store.send(queue, List.of(message(body, Duration.ZERO, groupId, deduplicationId)), clock.instant()));
     }
 
     @Test
@@ -195,8 +195,8 @@ public abstract class QueueStoreContract {
 
     @Test
     void delayedMessagesBecomeVisibleWhenDue() {
-        store.send(key, List.of(message("late", Duration.ofSeconds(10)), message("now", Duration.ZERO)),
-                clock.instant());
+        QueueStore.await(store.send(key, List.of(message("late", Duration.ofSeconds(10)), message("now", Duration.ZERO)),
+                clock.instant()));
         assertThat(store.counts(key, clock.instant()).delayed()).isEqualTo(1);
         assertThat(receive(10)).extracting(d -> d.data().body()).containsExactly("now");
         clock.advanceSeconds(10);
@@ -250,7 +250,7 @@ public abstract class QueueStoreContract {
     void purgeRemovesEverything() {
         send("a", "b");
         receive(1);
-        store.send(key, List.of(message("later", Duration.ofSeconds(5))), clock.instant());
+        QueueStore.await(store.send(key, List.of(message("later", Duration.ofSeconds(5))), clock.instant()));
         store.purge(key);
         var counts = store.counts(key, clock.instant());
         assertThat(counts.visible() + counts.inFlight() + counts.delayed()).isZero();
@@ -261,9 +261,9 @@ public abstract class QueueStoreContract {
     @Test
     void aFloodingTenantDoesNotStarveAQuietOne() {
         for (int i = 0; i < 1000; i++) {
-            store.send(key, List.of(message("noisy-" + i, Duration.ZERO, "noisy", null)), clock.instant());
+            QueueStore.await(store.send(key, List.of(message("noisy-" + i, Duration.ZERO, "noisy", null)), clock.instant()));
         }
-        store.send(key, List.of(message("quiet", Duration.ZERO, "quiet", null)), clock.instant());
+        QueueStore.await(store.send(key, List.of(message("quiet", Duration.ZERO, "quiet", null)), clock.instant()));
         assertThat(receive(10)).extracting(d -> d.data().body()).contains("quiet");
     }
 
@@ -292,30 +292,30 @@ public abstract class QueueStoreContract {
     @Test
     void fifoDeduplicatesWithinFiveMinutesPerScope() {
         QueueKey fifo = createFifoQueue("dedup.fifo", Map.of());
-        List<QueueStore.Sent> first = store.send(fifo, List.of(message("x", Duration.ZERO, "g1", "same")),
-                clock.instant());
-        List<QueueStore.Sent> again = store.send(fifo, List.of(message("y", Duration.ZERO, "g2", "same")),
-                clock.instant());
+        List<QueueStore.Sent> first = QueueStore.await(store.send(fifo, List.of(message("x", Duration.ZERO, "g1", "same")),
+                clock.instant()));
+        List<QueueStore.Sent> again = QueueStore.await(store.send(fifo, List.of(message("y", Duration.ZERO, "g2", "same")),
+                clock.instant()));
         assertThat(again.getFirst().duplicate()).isTrue();
         assertThat(again.getFirst().messageId()).isEqualTo(first.getFirst().messageId());
         assertThat(again.getFirst().sequenceNumber()).isEqualTo(first.getFirst().sequenceNumber());
         clock.advance(Duration.ofMinutes(5));
-        assertThat(store.send(fifo, List.of(message("z", Duration.ZERO, "g1", "same")), clock.instant())
+        assertThat(QueueStore.await(store.send(fifo, List.of(message("z", Duration.ZERO, "g1", "same")), clock.instant()))
                 .getFirst().duplicate()).isFalse();
 
         QueueKey perGroup = createFifoQueue("group-dedup.fifo", Map.of("DeduplicationScope", "messageGroup"));
         sendTo(perGroup, "x", "g1", "same");
-        assertThat(store.send(perGroup, List.of(message("y", Duration.ZERO, "g2", "same")), clock.instant())
+        assertThat(QueueStore.await(store.send(perGroup, List.of(message("y", Duration.ZERO, "g2", "same")), clock.instant()))
                 .getFirst().duplicate()).as("another group, another scope").isFalse();
-        assertThat(store.send(perGroup, List.of(message("y", Duration.ZERO, "g1", "same")), clock.instant())
+        assertThat(QueueStore.await(store.send(perGroup, List.of(message("y", Duration.ZERO, "g1", "same")), clock.instant()))
                 .getFirst().duplicate()).isTrue();
     }
 
     @Test
     void fifoSequenceNumbersGrowAnd20DigitsLong() {
         QueueKey fifo = createFifoQueue("seq.fifo", Map.of());
-        List<QueueStore.Sent> sent = store.send(fifo, List.of(message("1", Duration.ZERO, "g", "1"),
-                message("2", Duration.ZERO, "g", "2"), message("3", Duration.ZERO, "h", "3")), clock.instant());
+        List<QueueStore.Sent> sent = QueueStore.await(store.send(fifo, List.of(message("1", Duration.ZERO, "g", "1"),
+                message("2", Duration.ZERO, "g", "2"), message("3", Duration.ZERO, "h", "3")), clock.instant()));
         assertThat(sent).allSatisfy(s -> assertThat(s.sequenceNumber()).hasSize(20).containsOnlyDigits());
         assertThat(new java.math.BigInteger(sent.get(1).sequenceNumber()))
                 .isGreaterThan(new java.math.BigInteger(sent.get(0).sequenceNumber()));
@@ -429,7 +429,7 @@ public abstract class QueueStoreContract {
     void waitingReceiverWakesWhenAMessageDelayedDuringTheWaitBecomesVisible() throws Exception {
         CountDownLatch returned = new CountDownLatch(1);
         waitingPoll(returned);
-        store.send(key, List.of(message("delayed", Duration.ofSeconds(1))), clock.instant());
+        QueueStore.await(store.send(key, List.of(message("delayed", Duration.ofSeconds(1))), clock.instant()));
         assertThat(returned.await(300, TimeUnit.MILLISECONDS)).as("not woken while the message is delayed").isFalse();
         clock.advance(Duration.ofSeconds(1));
         assertThat(returned.await(5, TimeUnit.SECONDS)).as("woken when the delay ended").isTrue();
@@ -469,16 +469,16 @@ public abstract class QueueStoreContract {
     @Test
     void aBatchSentToManyWaitersWakesEnoughOfThem() throws Exception {
         int pollers = 50;
-        everyWaitingPollerGetsAMessage(key, () -> store.send(key, java.util.stream.IntStream.range(0, pollers)
-                .mapToObj(i -> message("m" + i, Duration.ZERO)).toList(), clock.instant()), pollers);
+        everyWaitingPollerGetsAMessage(key, () -> QueueStore.await(store.send(key, java.util.stream.IntStream.range(0, pollers)
+                .mapToObj(i -> message("m" + i, Duration.ZERO)).toList(), clock.instant())), pollers);
     }
 
     @Test
     void fifoMessagesInManyGroupsReachEveryWaiter() throws Exception {
         QueueKey fifo = createFifoQueue("waiters.fifo", Map.of());
         int groups = 20;
-        everyWaitingPollerGetsAMessage(fifo, () -> store.send(fifo, java.util.stream.IntStream.range(0, groups)
-                .mapToObj(i -> message("m" + i, Duration.ZERO, "g" + i, "d" + i)).toList(), clock.instant()), groups);
+        everyWaitingPollerGetsAMessage(fifo, () -> QueueStore.await(store.send(fifo, java.util.stream.IntStream.range(0, groups)
+                .mapToObj(i -> message("m" + i, Duration.ZERO, "g" + i, "d" + i)).toList(), clock.instant())), groups);
     }
 
     @Test

@@ -92,7 +92,7 @@ public class HotPathBenchmarks {
     /** Engine only: send one message, receive it, delete it. */
     @Benchmark
     public void engineSendReceiveDelete() {
-        service.sendMessage(call, new SendMessage.Request(url, BODY, null, attributes, null, null, null));
+        service.sendMessage(call, new SendMessage.Request(url, BODY, null, attributes, null, null, null)).join();
         ReceiveMessage.Message message = service.receiveMessage(call, new ReceiveMessage.Request(url, null,
                 null, 1, 30, 0, null)).join().messages().getFirst();
         service.deleteMessage(call, new DeleteMessage.Request(url, message.receiptHandle()));

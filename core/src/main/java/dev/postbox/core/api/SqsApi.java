@@ -22,9 +22,14 @@ public interface SqsApi {
 
     void purgeQueue(CallContext call, PurgeQueue.Request request);
 
-    SendMessage.Result sendMessage(CallContext call, SendMessage.Request request);
+    /**
+     * Returns at once; the result completes once the message is stored (after its fsync, for a durable store), and
+     * fails with an {@code SqsException} if it could not be. Invalid requests throw here.
+     */
+    CompletableFuture<SendMessage.Result> sendMessage(CallContext call, SendMessage.Request request);
 
-    SendMessageBatch.Result sendMessageBatch(CallContext call, SendMessageBatch.Request request);
+    /** Like {@link #sendMessage}: the result completes once the accepted entries are stored. */
+    CompletableFuture<SendMessageBatch.Result> sendMessageBatch(CallContext call, SendMessageBatch.Request request);
 
     /**
      * Returns at once; the result completes when messages arrive or the long-poll wait passes. Invalid requests

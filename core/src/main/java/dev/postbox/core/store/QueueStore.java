@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.UnaryOperator;
 
@@ -36,11 +38,26 @@ public interface QueueStore extends AutoCloseable {
     QueueRecord updateQueue(QueueKey key, UnaryOperator<QueueRecord> change);
 
     /**
-     * Appends the messages in order; when this returns they are stored (per the store's durability policy).
+     * Appends the messages in order; the future completes once they are stored (per the store's durability policy:
+     * a durable store completes it after the group commit that holds them, on its committer thread, so nothing waits
+     * for the disk in a thread of its own; a memory store returns it completed). It fails with an
+     * {@code SqsException} when they could not be stored (and then none of them was).
      * On FIFO queues the store assigns sequence numbers and drops a message whose deduplication id (scoped per the
      * queue's {@code DeduplicationScope}) was accepted within the last five minutes, reporting the original instead.
      */
-    List<Sent> send(QueueKey key, List<NewMessage> messages, Instant now);
+    CompletableFuture<List<Sent>> send(QueueKey key, List<NewMessage> messages, Instant now);
+
+    /**
+     * Waits for a store's future, for callers with a thread to spare (move tasks, tests): its result, or the
+     * {@code RuntimeException} (an {@code SqsException}, say) it failed with.
+     */
+    static <T> T await(CompletableFuture<T> pending) {
+        try {
+            return pending.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
+        }
+    }
 
     /** One sent message: its id and FIFO sequence number (those of the original for a deduplicated send). */
     record Sent(String messageId, String sequenceNumber, boolean duplicate) {

@@ -183,14 +183,18 @@ public final class EmbeddedQueueStore implements QueueStore {
     // ---- messages ----------------------------------------------------------------------------------------------
 
     @Override
-    public List<Sent> send(QueueKey key, List<NewMessage> messages, Instant now) {
+    public CompletableFuture<List<Sent>> send(QueueKey key, List<NewMessage> messages, Instant now) {
         MemoryQueue queue = require(key);
         List<MemoryQueue.Incoming> incoming = messages.stream().map(MemoryQueue.Incoming::sent).toList();
         CompletableFuture<?>[] submitted = new CompletableFuture<?>[1];
         MemoryQueue.Staged staged = queue.stage(incoming, now,
                 s -> submitted[0] = log.submit(stagedBatch(queue, s, null, now)));
-        await(submitted[0]);
-        return staged.sent();
+        return submitted[0].handle((committed, failure) -> {
+            if (failure != null) {
+                throw writeFailed(failure);
+            }
+            return staged.sent();
+        });
     }
 
     /** The batch that makes staged messages durable, publishes them when durable and forgets them on failure. */
@@ -354,6 +358,13 @@ public final class EmbeddedQueueStore implements QueueStore {
         log.setWriteFault(fault);
     }
 
+    /** Test hook for other modules: while {@code failing}, every write fails as on a full disk. */
+    public void failWrites(boolean failing) {
+        log.setWriteFault(failing ? () -> {
+            throw new org.rocksdb.RocksDBException("No space left on device (simulated)");
+        } : () -> { });
+    }
+
     /** For tests: the structural invariant of every queue. */
     public boolean invariantsHold() {
         return queues.invariantsHold();
@@ -363,10 +374,7 @@ public final class EmbeddedQueueStore implements QueueStore {
         return queues.require(key);
     }
 
-    /**
-     * Waits for a group commit. A failed write (disk full, I/O error) becomes a retryable 503: the change was not
-     * made, in memory or on disk.
-     */
+    /** Waits for a group commit; see {@link #writeFailed}. */
     private static void await(CompletableFuture<?> commit) {
         try {
             commit.get();
@@ -374,10 +382,15 @@ public final class EmbeddedQueueStore implements QueueStore {
             Thread.currentThread().interrupt();
             throw new SqsException(ErrorCode.SERVICE_UNAVAILABLE, "The request was interrupted; retry it.");
         } catch (ExecutionException e) {
-            System.getLogger(EmbeddedQueueStore.class.getName()).log(System.Logger.Level.ERROR,
-                    "storage write failed", e.getCause());
-            throw new SqsException(ErrorCode.SERVICE_UNAVAILABLE,
-                    "The server could not store the change; it was not applied. Retry the request.");
+            throw writeFailed(e.getCause());
         }
+    }
+
+    /** A failed write (disk full, I/O error) as a retryable 503: the change was not made, in memory or on disk. */
+    private static SqsException writeFailed(Throwable cause) {
+        System.getLogger(EmbeddedQueueStore.class.getName()).log(System.Logger.Level.ERROR, "storage write failed",
+                cause);
+        return new SqsException(ErrorCode.SERVICE_UNAVAILABLE,
+                "The server could not store the change; it was not applied. Retry the request.");
     }
 }

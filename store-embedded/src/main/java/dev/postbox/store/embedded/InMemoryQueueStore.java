@@ -10,6 +10,7 @@ import dev.postbox.core.store.QueueStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.UnaryOperator;
@@ -61,8 +62,8 @@ public final class InMemoryQueueStore implements QueueStore {
     }
 
     @Override
-    public List<Sent> send(QueueKey key, List<NewMessage> messages, Instant now) {
-        return require(key).send(messages, now);
+    public CompletableFuture<List<Sent>> send(QueueKey key, List<NewMessage> messages, Instant now) {
+        return CompletableFuture.completedFuture(require(key).send(messages, now));
     }
 
     /**

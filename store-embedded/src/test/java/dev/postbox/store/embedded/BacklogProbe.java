@@ -1,5 +1,6 @@
 package dev.postbox.store.embedded;
 
+import dev.postbox.core.store.QueueStore;
 import dev.postbox.core.QueueAttributes;
 import dev.postbox.core.store.Delivery;
 import dev.postbox.core.store.MessageData;
@@ -44,7 +45,7 @@ public final class BacklogProbe {
                         "probe", clock.instant(), null, null, null);
                 messages.add(NewMessage.sent(data, clock.instant()));
             }
-            store.send(key, messages, clock.instant());
+            QueueStore.await(store.send(key, messages, clock.instant()));
             sent += batch;
             if (sent % 1_000_000 == 0) {
                 System.out.printf("filled %,d messages (%.0f s)%n", sent, (System.nanoTime() - started) / 1e9);

@@ -54,13 +54,13 @@ class EmbeddedQueueStoreTest extends QueueStoreContract {
     void everythingAcknowledgedIsBackAfterARestart() {
         store.updateQueue(key, q -> q.withTags(Map.of("team", "core")));
         send("a", "b", "c");
-        store.send(key, List.of(message("delayed", Duration.ofSeconds(60))), clock.instant());
+        QueueStore.await(store.send(key, List.of(message("delayed", Duration.ofSeconds(60))), clock.instant()));
         Delivery a = receive(1).getFirst();
         delete(key, a);
         Delivery b = receive(1).getFirst();
         QueueKey fifo = createFifoQueue("durable.fifo", Map.of());
-        List<QueueStore.Sent> sent = store.send(fifo, List.of(message("f1", Duration.ZERO, "g", "dedup-1")),
-                clock.instant());
+        List<QueueStore.Sent> sent = QueueStore.await(store.send(fifo, List.of(message("f1", Duration.ZERO, "g", "dedup-1")),
+                clock.instant()));
         byte[] secret = store.receiptHandleSecret();
 
         restart();
@@ -78,12 +78,12 @@ class EmbeddedQueueStoreTest extends QueueStoreContract {
         clock.advanceSeconds(30);
         assertThat(receive(10)).extracting(d -> d.data().body()).contains("delayed");
         // FIFO: the deduplication window and the sequence counter survive.
-        List<QueueStore.Sent> again = store.send(fifo, List.of(message("f1", Duration.ZERO, "g", "dedup-1")),
-                clock.instant());
+        List<QueueStore.Sent> again = QueueStore.await(store.send(fifo, List.of(message("f1", Duration.ZERO, "g", "dedup-1")),
+                clock.instant()));
         assertThat(again.getFirst().duplicate()).isTrue();
         assertThat(again.getFirst().messageId()).isEqualTo(sent.getFirst().messageId());
-        List<QueueStore.Sent> next = store.send(fifo, List.of(message("f2", Duration.ZERO, "g", "dedup-2")),
-                clock.instant());
+        List<QueueStore.Sent> next = QueueStore.await(store.send(fifo, List.of(message("f2", Duration.ZERO, "g", "dedup-2")),
+                clock.instant()));
         assertThat(new java.math.BigInteger(next.getFirst().sequenceNumber()))
                 .isGreaterThan(new java.math.BigInteger(sent.getFirst().sequenceNumber()));
     }
@@ -109,7 +109,7 @@ class EmbeddedQueueStoreTest extends QueueStoreContract {
         send("after-purge");
         QueueKey doomed = new QueueKey("000000000000", "doomed");
         store.createQueue(queue(doomed, Map.of()));
-        store.send(doomed, List.of(message("x", Duration.ZERO)), clock.instant());
+        QueueStore.await(store.send(doomed, List.of(message("x", Duration.ZERO)), clock.instant()));
         store.deleteQueue(doomed);
         restart();
         assertThat(store.queue(doomed)).isEmpty();

@@ -76,7 +76,7 @@ class FifoPropertyTest {
                     work.add(() -> {
                         for (int i = 0; i < count; i++) {
                             service.sendMessage(call, new SendMessage.Request(url, group + ":" + (start + i), null,
-                                    null, null, "d" + (dedupBase + i), group));
+                                    null, null, "d" + (dedupBase + i), group)).join();
                         }
                         return List.of();
                     });

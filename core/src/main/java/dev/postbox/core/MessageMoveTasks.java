@@ -224,7 +224,7 @@ final class MessageMoveTasks implements AutoCloseable {
                     // It leaves the source only once it is stored in the destination.
                     QueueStore.await(store.send(destination, List.of(new NewMessage(
                             delivery.data().withDeadLetterQueueSourceArn(null), now, now, false)), now));
-                    store.delete(task.source, delivery.sequence(), delivery.receiveCount(), now);
+                    QueueStore.await(store.delete(task.source, delivery.sequence(), delivery.receiveCount(), now));
                     task.moved.incrementAndGet();
                 }
                 if (task.rate != null) {

@@ -52,6 +52,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
@@ -724,39 +725,66 @@ public final class QueueService implements SqsApi, AutoCloseable {
     // ---- deleting and visibility -------------------------------------------------------------------------------
 
     @Override
-    public void deleteMessage(CallContext call, DeleteMessage.Request request) {
+    public CompletableFuture<Void> deleteMessage(CallContext call, DeleteMessage.Request request) {
         QueueRecord queue = requireQueue(request.queueUrl());
-        delete(queue, request.receiptHandle());
+        return delete(queue, request.receiptHandle());
     }
 
     @Override
-    public DeleteMessageBatch.Result deleteMessageBatch(CallContext call, DeleteMessageBatch.Request request) {
+    public CompletableFuture<DeleteMessageBatch.Result> deleteMessageBatch(CallContext call,
+                                                                           DeleteMessageBatch.Request request) {
         QueueRecord queue = requireQueue(request.queueUrl());
         Batches.check(request.entries(), DeleteMessageBatch.RequestEntry::id, "DeleteMessageBatchRequestEntry");
-        List<String> successful = new ArrayList<>();
-        List<BatchResultErrorEntry> failed = new ArrayList<>();
+        // Every entry's deletion is submitted before any is awaited: a durable store commits them together.
+        List<CompletableFuture<BatchResultErrorEntry>> outcomes = new ArrayList<>();
         for (DeleteMessageBatch.RequestEntry entry : request.entries()) {
+            CompletableFuture<Void> deleted;
             try {
-                delete(queue, entry.receiptHandle());
-                successful.add(entry.id());
+                deleted = delete(queue, entry.receiptHandle());
             } catch (SqsException e) {
-                failed.add(Batches.failure(entry.id(), e));
+                deleted = CompletableFuture.failedFuture(e);
             }
+            outcomes.add(deleted.handle((done, failure) -> failure == null ? null
+                    : Batches.failure(entry.id(), entryFailure(failure))));
         }
-        return new DeleteMessageBatch.Result(successful, failed);
+        return CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new)).thenApply(all -> {
+            List<String> successful = new ArrayList<>();
+            List<BatchResultErrorEntry> failed = new ArrayList<>();
+            for (int i = 0; i < outcomes.size(); i++) {
+                BatchResultErrorEntry failure = outcomes.get(i).join();
+                if (failure == null) {
+                    successful.add(request.entries().get(i).id());
+                } else {
+                    failed.add(failure);
+                }
+            }
+            return new DeleteMessageBatch.Result(successful, failed);
+        });
+    }
+
+    /** The SQS error that fails one entry of a batch; anything else fails the whole request (as when thrown). */
+    private static SqsException entryFailure(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure;
+        if (cause instanceof SqsException e) {
+            return e;
+        }
+        throw failure instanceof CompletionException c ? c : new CompletionException(cause);
     }
 
     /**
      * A handle of an earlier receive, or of a message already gone, succeeds without effect (AWS: "the request
      * succeeds, but the message will not be deleted"). FIFO queues reject a handle whose visibility timeout passed.
+     * An invalid handle throws here; a deletion the store could not make fails the future.
      */
-    private void delete(QueueRecord queue, String receiptHandle) {
+    private CompletableFuture<Void> delete(QueueRecord queue, String receiptHandle) {
         ReceiptHandles.Receipt receipt = decodeReceipt(queue, receiptHandle);
-        QueueStore.DeleteOutcome outcome = store.delete(queue.key(), receipt.sequence(), receipt.receiveCount(),
-                clock.instant());
-        if (outcome == QueueStore.DeleteOutcome.EXPIRED) {
-            throw SqsException.invalidParameter("ReceiptHandle", receiptHandle, "The receipt handle has expired.");
-        }
+        return store.delete(queue.key(), receipt.sequence(), receipt.receiveCount(), clock.instant())
+                .thenAccept(outcome -> {
+                    if (outcome == QueueStore.DeleteOutcome.EXPIRED) {
+                        throw SqsException.invalidParameter("ReceiptHandle", receiptHandle,
+                                "The receipt handle has expired.");
+                    }
+                });
     }
 
     @Override

@@ -35,10 +35,11 @@ public final class RequestDispatcher {
      * @param region        region in ARNs
      * @param accountId     the account of this server (the SenderId of unsigned requests)
      * @param publicBaseUrl scheme://host:port that queue URLs start with; null to use the request's Host
-     * @param blockingCalls where every operation but the sends runs: those may wait for the disk with a durable
-     *                      store (a delete for its fsync, a receive for a payload read), so the server gives them
-     *                      virtual threads; {@code Runnable::run} (the caller's thread) when the store never blocks.
-     *                      Sends never block (the store completes them when stored) and run on the caller's thread.
+     * @param blockingCalls where every operation but the sends and deletes runs: those may wait for the disk with a
+     *                      durable store (a queue change for its fsync, a receive for a payload read), so the server
+     *                      gives them virtual threads; {@code Runnable::run} (the caller's thread) when the store
+     *                      never blocks. Sends and deletes never block (the store completes them when stored) and
+     *                      run on the caller's thread.
      */
     public record Settings(String region, String accountId, String publicBaseUrl, Executor blockingCalls) {
         /** Every operation runs on the caller's thread (a store that never blocks, or a caller that may block). */
@@ -167,6 +168,13 @@ public final class RequestDispatcher {
                 return api.sendMessageBatch(call, Requests.sendMessageBatch(p, queueUrl))
                         .thenApply(Results::sendMessageBatch);
             }
+            case DeleteMessage -> {
+                return api.deleteMessage(call, Requests.deleteMessage(p, queueUrl)).thenApply(none -> null);
+            }
+            case DeleteMessageBatch -> {
+                return api.deleteMessageBatch(call, Requests.deleteMessageBatch(p, queueUrl))
+                        .thenApply(Results::deleteMessageBatch);
+            }
             case ReceiveMessage -> {
                 ReceiveMessage.Request receive = Requests.receiveMessage(p, queueUrl);
                 return CompletableFuture.supplyAsync(() -> api.receiveMessage(call, receive), settings.blockingCalls())
@@ -199,14 +207,9 @@ public final class RequestDispatcher {
                 api.purgeQueue(call, Requests.purgeQueue(p, queueUrl));
                 yield null;
             }
-            case SendMessage, SendMessageBatch, ReceiveMessage -> throw new IllegalStateException(action
+            case SendMessage, SendMessageBatch, ReceiveMessage, DeleteMessage, DeleteMessageBatch ->
+                    throw new IllegalStateException(action
                     + " returns a future: dispatched above");
-            case DeleteMessage -> {
-                api.deleteMessage(call, Requests.deleteMessage(p, queueUrl));
-                yield null;
-            }
-            case DeleteMessageBatch ->
-                    Results.deleteMessageBatch(api.deleteMessageBatch(call, Requests.deleteMessageBatch(p, queueUrl)));
             case ChangeMessageVisibility -> {
                 api.changeMessageVisibility(call, Requests.changeMessageVisibility(p, queueUrl));
                 yield null;

@@ -98,7 +98,7 @@ public abstract class QueueStoreContract {
     }
 
     protected DeleteOutcome delete(QueueKey queue, Delivery delivery) {
-        return store.delete(queue, delivery.sequence(), delivery.receiveCount(), clock.instant());
+        return QueueStore.await(store.delete(queue, delivery.sequence(), delivery.receiveCount(), clock.instant()));
     }
 
     protected QueueKey createFifoQueue(String name, Map<String, String> attributes) {

@@ -95,6 +95,6 @@ public class HotPathBenchmarks {
         service.sendMessage(call, new SendMessage.Request(url, BODY, null, attributes, null, null, null)).join();
         ReceiveMessage.Message message = service.receiveMessage(call, new ReceiveMessage.Request(url, null,
                 null, 1, 30, 0, null)).join().messages().getFirst();
-        service.deleteMessage(call, new DeleteMessage.Request(url, message.receiptHandle()));
+        service.deleteMessage(call, new DeleteMessage.Request(url, message.receiptHandle())).join();
     }
 }

@@ -37,9 +37,12 @@ public interface SqsApi {
      */
     CompletableFuture<ReceiveMessage.Result> receiveMessage(CallContext call, ReceiveMessage.Request request);
 
-    void deleteMessage(CallContext call, DeleteMessage.Request request);
+    /** Like {@link #sendMessage}: completes once the deletion is stored. Invalid requests throw here. */
+    CompletableFuture<Void> deleteMessage(CallContext call, DeleteMessage.Request request);
 
-    DeleteMessageBatch.Result deleteMessageBatch(CallContext call, DeleteMessageBatch.Request request);
+    /** Completes once every entry's deletion is stored or has failed (entries fail one by one). */
+    CompletableFuture<DeleteMessageBatch.Result> deleteMessageBatch(CallContext call,
+                                                                    DeleteMessageBatch.Request request);
 
     void changeMessageVisibility(CallContext call, ChangeMessageVisibility.Request request);
 

@@ -82,9 +82,10 @@ public interface QueueStore extends AutoCloseable {
 
     /**
      * Deletes the message if {@code receiveCount} names its latest receive. On FIFO queues a receipt whose
-     * visibility timeout has passed is expired and deletes nothing.
+     * visibility timeout has passed is expired and deletes nothing. Like {@link #send}, the future completes once
+     * the deletion is stored (a durable store: after its group commit) and the call never waits for the disk.
      */
-    DeleteOutcome delete(QueueKey key, long sequence, int receiveCount, Instant now);
+    CompletableFuture<DeleteOutcome> delete(QueueKey key, long sequence, int receiveCount, Instant now);
 
     enum DeleteOutcome {
         DELETED,

@@ -189,12 +189,7 @@ public final class EmbeddedQueueStore implements QueueStore {
         CompletableFuture<?>[] submitted = new CompletableFuture<?>[1];
         MemoryQueue.Staged staged = queue.stage(incoming, now,
                 s -> submitted[0] = log.submit(stagedBatch(queue, s, null, now)));
-        return submitted[0].handle((committed, failure) -> {
-            if (failure != null) {
-                throw writeFailed(failure);
-            }
-            return staged.sent();
-        });
+        return whenCommitted(submitted[0], staged.sent());
     }
 
     /** The batch that makes staged messages durable, publishes them when durable and forgets them on failure. */
@@ -288,15 +283,15 @@ public final class EmbeddedQueueStore implements QueueStore {
     }
 
     @Override
-    public DeleteOutcome delete(QueueKey key, long sequence, int receiveCount, Instant now) {
+    public CompletableFuture<DeleteOutcome> delete(QueueKey key, long sequence, int receiveCount, Instant now) {
         MemoryQueue queue = require(key);
         DeleteOutcome outcome = queue.checkDelete(sequence, receiveCount, now);
-        if (outcome == DeleteOutcome.DELETED) {
-            byte[] messageKey = Codec.messageKey(queue.record().incarnation(), sequence);
-            await(log.submit(new Batch().delete(ColumnFamily.MESSAGES, messageKey)
-                    .delete(ColumnFamily.INDEX, messageKey).onCommitted(() -> queue.removeIfPresent(sequence))));
+        if (outcome != DeleteOutcome.DELETED) {
+            return CompletableFuture.completedFuture(outcome);
         }
-        return outcome;
+        byte[] messageKey = Codec.messageKey(queue.record().incarnation(), sequence);
+        return whenCommitted(log.submit(new Batch().delete(ColumnFamily.MESSAGES, messageKey)
+                .delete(ColumnFamily.INDEX, messageKey).onCommitted(() -> queue.removeIfPresent(sequence))), outcome);
     }
 
     @Override
@@ -384,6 +379,16 @@ public final class EmbeddedQueueStore implements QueueStore {
         } catch (ExecutionException e) {
             throw writeFailed(e.getCause());
         }
+    }
+
+    /** {@code result} once the commit succeeded; else fails as {@link #writeFailed} says. */
+    private static <T> CompletableFuture<T> whenCommitted(CompletableFuture<?> commit, T result) {
+        return commit.handle((committed, failure) -> {
+            if (failure != null) {
+                throw writeFailed(failure);
+            }
+            return result;
+        });
     }
 
     /** A failed write (disk full, I/O error) as a retryable 503: the change was not made, in memory or on disk. */

@@ -87,8 +87,8 @@ public final class InMemoryQueueStore implements QueueStore {
     }
 
     @Override
-    public DeleteOutcome delete(QueueKey key, long sequence, int receiveCount, Instant now) {
-        return require(key).delete(sequence, receiveCount, now);
+    public CompletableFuture<DeleteOutcome> delete(QueueKey key, long sequence, int receiveCount, Instant now) {
+        return CompletableFuture.completedFuture(require(key).delete(sequence, receiveCount, now));
     }
 
     @Override

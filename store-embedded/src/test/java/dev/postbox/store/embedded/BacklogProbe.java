@@ -67,7 +67,7 @@ public final class BacklogProbe {
         long receiveStarted = System.nanoTime();
         List<Delivery> received = store.receive(key, 10, Duration.ofSeconds(30), clock.instant(), null);
         for (Delivery d : received) {
-            store.delete(key, d.sequence(), d.receiveCount(), clock.instant());
+            QueueStore.await(store.delete(key, d.sequence(), d.receiveCount(), clock.instant()));
         }
         System.out.printf("receive 10 + delete 10 after recovery: %d messages, %.1f ms%n", received.size(),
                 (System.nanoTime() - receiveStarted) / 1e6);

@@ -128,7 +128,7 @@ class FifoPropertyTest {
                 for (Held held : heldThisRound) {
                     int choice = random.nextInt(10);
                     if (choice < 6) {
-                        service.deleteMessage(call, new DeleteMessage.Request(url, held.handle()));
+                        service.deleteMessage(call, new DeleteMessage.Request(url, held.handle())).join();
                         deleted.add(held.messageId());
                         holders.remove(held.messageId());
                     } else if (choice < 7) {
@@ -147,7 +147,7 @@ class FifoPropertyTest {
                     null, 10, 30, 0, null)).join().messages()) {
                 assertThat(deleted.add(message.body())).as("seed %d: %s delivered after delete", seed, message.body())
                         .isTrue();
-                service.deleteMessage(call, new DeleteMessage.Request(url, message.receiptHandle()));
+                service.deleteMessage(call, new DeleteMessage.Request(url, message.receiptHandle())).join();
             }
         }
         assertThat(deleted).as("seed %d", seed).isEqualTo(sent);

@@ -18,20 +18,20 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A durable send is answered when its group commit completes (not by a thread that waited for it): a failed commit
- * must still come back as the retryable SQS error in the request's protocol, and leave nothing stored.
+ * A durable send or delete is answered when its group commit completes (not by a thread that waited for it): a
+ * failed commit must still come back as the retryable SQS error in the request's protocol, and change nothing.
  */
-class DurableSendFailureTest {
+class DurableWriteFailureTest {
     private static final String QUEUE_URL = "http://localhost:9324/000000000000/q";
 
     @TempDir
     Path dataDir;
+    private final ManualClock clock = new ManualClock();
     private EmbeddedQueueStore store;
     private RequestDispatcher dispatcher;
 
     @BeforeEach
     void setUp() {
-        ManualClock clock = new ManualClock();
         store = EmbeddedQueueStore.open(dataDir, EmbeddedQueueStore.fsyncPolicy("always"), Duration.ofMillis(10),
                 clock);
         QueueService service = new QueueService(store, clock, new ReceiptHandles(store.receiptHandleSecret()),
@@ -85,5 +85,38 @@ class DurableSendFailureTest {
         String received = text(json("ReceiveMessage", "{\"QueueUrl\":\"" + QUEUE_URL
                 + "\",\"MaxNumberOfMessages\":10}"));
         assertThat(received).contains("\"Body\":\"kept\"").doesNotContain("lost");
+    }
+
+    @Test
+    void aFailedCommitFailsTheDeleteAndEachEntryOfABatchAndTheMessagesStay() {
+        for (String body : new String[] {"one", "two"}) {
+            json("SendMessage", "{\"QueueUrl\":\"" + QUEUE_URL + "\",\"MessageBody\":\"" + body + "\"}");
+        }
+        String received = text(json("ReceiveMessage", "{\"QueueUrl\":\"" + QUEUE_URL
+                + "\",\"MaxNumberOfMessages\":10,\"VisibilityTimeout\":5}"));
+        java.util.List<String> handles = java.util.regex.Pattern.compile("\"ReceiptHandle\":\"([^\"]+)\"")
+                .matcher(received).results().map(m -> m.group(1)).toList();
+        assertThat(handles).hasSize(2);
+
+        store.failWrites(true);
+        HttpExchange.Response single = json("DeleteMessage", "{\"QueueUrl\":\"" + QUEUE_URL
+                + "\",\"ReceiptHandle\":\"" + handles.get(0) + "\"}");
+        assertThat(single.status()).isEqualTo(503);
+        assertThat(text(single)).contains("ServiceUnavailableException");
+        HttpExchange.Response batch = json("DeleteMessageBatch", "{\"QueueUrl\":\"" + QUEUE_URL
+                + "\",\"Entries\":[{\"Id\":\"a\",\"ReceiptHandle\":\"" + handles.get(0) + "\"},"
+                + "{\"Id\":\"b\",\"ReceiptHandle\":\"" + handles.get(1) + "\"},"
+                + "{\"Id\":\"c\",\"ReceiptHandle\":\"not-a-handle\"}]}");
+        assertThat(batch.status()).isEqualTo(200);
+        assertThat(text(batch)).doesNotContain("\"Successful\":[{")
+                .contains("{\"Id\":\"a\",\"SenderFault\":false,\"Code\":\"ServiceUnavailable\"")
+                .contains("{\"Id\":\"b\",\"SenderFault\":false,\"Code\":\"ServiceUnavailable\"")
+                .contains("{\"Id\":\"c\",\"SenderFault\":true,\"Code\":\"ReceiptHandleIsInvalid\"");
+
+        store.failWrites(false);
+        clock.advanceSeconds(5);
+        String again = text(json("ReceiveMessage", "{\"QueueUrl\":\"" + QUEUE_URL
+                + "\",\"MaxNumberOfMessages\":10}"));
+        assertThat(again).contains("\"Body\":\"one\"").contains("\"Body\":\"two\"");
     }
 }

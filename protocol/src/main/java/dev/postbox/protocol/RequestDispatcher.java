@@ -64,8 +64,10 @@ public final class RequestDispatcher {
     }
 
     /**
-     * The response; already complete for every operation except a ReceiveMessage that waits. Never completes
-     * exceptionally: failures become error responses.
+     * The response. Already complete when the store never blocks ({@link Settings#blockingCalls} runs on the
+     * caller's thread), except for a ReceiveMessage that waits; with a durable store a send or delete completes with
+     * its group commit, on the store's committer thread, and other operations on a thread of {@code blockingCalls}.
+     * Never completes exceptionally: failures become error responses.
      *
      * @param waits where the caller's long polls resume and keep their deadlines (see {@link Waits})
      */
@@ -208,8 +210,7 @@ public final class RequestDispatcher {
                 yield null;
             }
             case SendMessage, SendMessageBatch, ReceiveMessage, DeleteMessage, DeleteMessageBatch ->
-                    throw new IllegalStateException(action
-                    + " returns a future: dispatched above");
+                    throw new IllegalStateException(action + " returns a future: dispatched above");
             case ChangeMessageVisibility -> {
                 api.changeMessageVisibility(call, Requests.changeMessageVisibility(p, queueUrl));
                 yield null;

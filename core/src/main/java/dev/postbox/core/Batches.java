@@ -6,13 +6,29 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 
 /** The whole-request rules shared by the three batch operations (sqs-reference.md §5.8). */
 final class Batches {
-    private static final Pattern ENTRY_ID = Pattern.compile("[A-Za-z0-9_-]{1,80}");
+    private static final int MAX_ENTRY_ID_LENGTH = 80;
 
     private Batches() {
+    }
+
+    /**
+     * {@code [A-Za-z0-9_-]{1,80}}, checked by hand: a regex match per entry was ~3% of the server's CPU in a drain
+     * (ten DeleteMessageBatch entries per ten messages).
+     */
+    static boolean isValidEntryId(String id) {
+        if (id == null || id.isEmpty() || id.length() > MAX_ENTRY_ID_LENGTH) {
+            return false;
+        }
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static <E> void check(List<E> entries, Function<E, String> id, String entryName) {
@@ -27,7 +43,7 @@ final class Batches {
         Set<String> seen = new HashSet<>();
         for (E entry : entries) {
             String entryId = id.apply(entry);
-            if (entryId == null || !ENTRY_ID.matcher(entryId).matches()) {
+            if (!isValidEntryId(entryId)) {
                 throw new SqsException(ErrorCode.INVALID_BATCH_ENTRY_ID, "A batch entry id can only contain"
                         + " alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.");
             }

@@ -65,10 +65,9 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
         };
         this.service = new QueueService(store, clock, new ReceiptHandles(store.receiptHandleSecret()),
                 new QueueService.Settings(config.accountId(), config.queueReuseDelay(), config.purgeInterval()));
-        // With the durable store, operations that may wait for the disk run on virtual threads (sends complete when
-        // their group commit does and need none); with the in-memory store nothing blocks.
-        Executor blockingCalls = config.storage() == PostboxConfig.StorageKind.MEMORY ? Runnable::run
-                : Waits.VIRTUAL_THREADS;
+        // With the durable store, operations that may wait for the disk run on virtual threads (sends and deletes
+        // complete when their group commit does and need none); with the in-memory store nothing blocks.
+        Executor blockingCalls = storeNeverBlocks() ? Runnable::run : Waits.VIRTUAL_THREADS;
         this.dispatcher = new RequestDispatcher(service, new RequestDispatcher.Settings(config.region(),
                 config.accountId(), config.publicBaseUrl(), blockingCalls));
         this.eventLoops = new NioEventLoopGroup(Runtime.getRuntime().availableProcessors(),
@@ -76,7 +75,7 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
     }
 
     private void listen() {
-        boolean pollsOnEventLoop = config.storage() == PostboxConfig.StorageKind.MEMORY;
+        boolean pollsOnEventLoop = storeNeverBlocks();
         listener = new ServerBootstrap()
                 .group(eventLoops)
                 .channel(NioServerSocketChannel.class)
@@ -96,6 +95,11 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
                 .bind(config.host(), config.port())
                 .syncUninterruptibly()
                 .channel();
+    }
+
+    /** The in-memory store never waits for a disk: everything it does may run on an event loop. */
+    private boolean storeNeverBlocks() {
+        return config.storage() == PostboxConfig.StorageKind.MEMORY;
     }
 
     public static PostboxServer start(PostboxConfig config) {

@@ -348,12 +348,7 @@ public final class EmbeddedQueueStore implements QueueStore {
         log.close();
     }
 
-    /** For tests: simulate a failing disk. */
-    void setWriteFault(DurableLog.WriteFault fault) {
-        log.setWriteFault(fault);
-    }
-
-    /** Test hook for other modules: while {@code failing}, every write fails as on a full disk. */
+    /** Test hook: while {@code failing}, every write fails as on a full disk. */
     public void failWrites(boolean failing) {
         log.setWriteFault(failing ? () -> {
             throw new org.rocksdb.RocksDBException("No space left on device (simulated)");

@@ -14,7 +14,6 @@ import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.DBOptions;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
-import org.rocksdb.RocksDBException;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -127,9 +126,7 @@ class EmbeddedQueueStoreTest extends QueueStoreContract {
     @Test
     void aFailingDiskRejectsTheWriteWithARetryableErrorAndChangesNothing() {
         send("kept");
-        ((EmbeddedQueueStore) store).setWriteFault(() -> {
-            throw new RocksDBException("No space left on device");
-        });
+        ((EmbeddedQueueStore) store).failWrites(true);
         assertThatThrownBy(() -> send("lost")).isInstanceOfSatisfying(SqsException.class, e -> {
             assertThat(e.code()).isEqualTo(ErrorCode.SERVICE_UNAVAILABLE);
             assertThat(e.code().httpStatus()).isEqualTo(503);
@@ -137,7 +134,7 @@ class EmbeddedQueueStoreTest extends QueueStoreContract {
         Delivery kept = receive(1).getFirst();
         assertThatThrownBy(() -> delete(key, kept)).isInstanceOf(SqsException.class);
         assertThat(store.counts(key, clock.instant()).inFlight()).as("the failed delete changed nothing").isEqualTo(1);
-        ((EmbeddedQueueStore) store).setWriteFault(() -> { });
+        ((EmbeddedQueueStore) store).failWrites(false);
         assertThat(delete(key, kept)).isEqualTo(QueueStore.DeleteOutcome.DELETED);
         send("after");
         restart();

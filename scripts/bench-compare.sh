@@ -97,7 +97,7 @@ print("|---|---|---|---|---|---|")
 for w in workloads:
     metrics = ["server_cpu_pct_of_one_core", "server_cpu_us_per_poll", "server_rss_mib", "wake_p50_ms", "wake_p99_ms"] \
               if w.endswith("longpoll-idle") else \
-              ["msgs_per_s", "server_cpu_us_per_msg", "p99_ms"]
+              ["msgs_per_s", "server_cpu_us_per_msg", "server_jit_cpu_us_per_msg", "p99_ms"]
     for m in metrics:
         a, b, c = (num(l, w, m) for l in ("postbox-memory", "postbox-embedded", "elasticmq"))
         ratio = f"{a / c:.2f}x" if a is not None and c else "-"

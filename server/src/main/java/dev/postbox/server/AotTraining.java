@@ -7,30 +7,21 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 /**
  * The training run behind {@code ./postbox}'s start-up cache (JDK 25's AOT cache, JEPs 483/514/515): starts Postbox
- * through {@link Main}'s flag parsing as the launcher does, once with durable storage (in a temporary directory) and
- * once with the in-memory store, drives the common operations of both protocols over plain HTTP for a few hundred
- * rounds each (the shapes SDK workers send: batches of ten, receives of ten, deletes with the handles received),
- * then exits, at which point the JVM writes the classes it loaded and linked, and the method profiles it gathered,
- * into the cache. The next start maps them instead of loading, verifying and profiling again; with the profiles of
- * the hot paths at hand the JIT compiles them sooner under load.
+ * through {@link Main}'s flag parsing as the launcher does (durable storage, in a temporary directory), drives the common
+ * operations of both protocols over plain HTTP for a few hundred rounds, then exits, at which point the JVM writes
+ * the classes it loaded and linked, and the method profiles it gathered, into the cache. The next start maps them
+ * instead of loading, verifying and profiling again.
  *
  * <p>Run as {@code java -XX:AOTCacheOutput=FILE -cp postbox-server.jar dev.postbox.server.AotTraining}; it is not
  * a test and asserts nothing beyond "every request was answered".
  */
 public final class AotTraining {
     private static final int ROUNDS = 200;
-    private static final Pattern RECEIPT_HANDLE = Pattern.compile("\"ReceiptHandle\":\"([^\"]+)\"");
 
     private AotTraining() {
     }
@@ -42,12 +33,8 @@ public final class AotTraining {
         Main main = new Main(System.out, Main.parse("--host", "127.0.0.1", "--port", "0", "--data-dir",
                 dataDir.resolve("data").toString(), "--config", config.toString()));
         int status = 1;
-        try (PostboxServer durable = main.start()) {
-            train(durable.port());
-            try (PostboxServer memory = new Main(System.out, Main.parse("--host", "127.0.0.1", "--port", "0",
-                    "--storage", "memory")).start()) {
-                train(memory.port());
-            }
+        try (PostboxServer server = main.start()) {
+            train(server.port());
             status = 0;
         } finally {
             deleteRecursively(dataDir);
@@ -69,16 +56,15 @@ public final class AotTraining {
                 + "\"ContentBasedDeduplication\":\"true\"}}");
         String queue = "\"QueueUrl\":\"" + base + "training\"";
         String fifo = "\"QueueUrl\":\"" + base + "training.fifo\"";
-        String tenEntries = IntStream.range(0, 10).mapToObj(e -> "{\"Id\":\"e" + e + "\",\"MessageBody\":\"x\"}")
-                .collect(Collectors.joining(",", "[", "]"));
         for (int i = 0; i < ROUNDS; i++) {
             json(socket, "SendMessage", "{" + queue + ",\"MessageBody\":\"hello " + i + "\",\"MessageAttributes\":"
                     + "{\"kind\":{\"DataType\":\"String\",\"StringValue\":\"training\"}}}");
-            json(socket, "SendMessageBatch", "{" + queue + ",\"Entries\":" + tenEntries + "}");
+            json(socket, "SendMessageBatch", "{" + queue + ",\"Entries\":[{\"Id\":\"a\",\"MessageBody\":\"x\"},"
+                    + "{\"Id\":\"b\",\"MessageBody\":\"y\"}]}");
             json(socket, "SendMessage", "{" + fifo + ",\"MessageBody\":\"f " + i + "\",\"MessageGroupId\":\"g\"}");
-            deleteAll(socket, queue, json(socket, "ReceiveMessage", "{" + queue + ",\"MaxNumberOfMessages\":10,"
-                    + "\"WaitTimeSeconds\":1,\"MessageAttributeNames\":[\"All\"],\"MessageSystemAttributeNames\":[\"All\"]}"));
-            deleteAll(socket, fifo, json(socket, "ReceiveMessage", "{" + fifo + ",\"MaxNumberOfMessages\":10}"));
+            json(socket, "ReceiveMessage", "{" + queue + ",\"MaxNumberOfMessages\":10,\"MessageAttributeNames\":"
+                    + "[\"All\"],\"MessageSystemAttributeNames\":[\"All\"]}");
+            json(socket, "ReceiveMessage", "{" + fifo + ",\"MaxNumberOfMessages\":10}");
             json(socket, "DeleteMessage", "{" + queue + ",\"ReceiptHandle\":\"not-a-handle\"}"); // an error answer
             json(socket, "GetQueueAttributes", "{" + queue + ",\"AttributeNames\":[\"All\"]}");
             query(socket, "Action=SendMessage&QueueUrl=" + base + "training&MessageBody=query+" + i);
@@ -88,37 +74,17 @@ public final class AotTraining {
         json(socket, "PurgeQueue", "{" + queue + "}");
     }
 
-    /**
-     * Changes the visibility of the first message a receive answered with, then deletes them all in one batch, as a
-     * worker does (the received handles are read from the answer's JSON without a parser: training is not a test).
-     */
-    private static void deleteAll(Socket socket, String queue, String received) throws IOException {
-        List<String> handles = new ArrayList<>();
-        Matcher handle = RECEIPT_HANDLE.matcher(received);
-        while (handle.find()) {
-            handles.add(handle.group(1));
-        }
-        if (handles.isEmpty()) {
-            return;
-        }
-        json(socket, "ChangeMessageVisibility", "{" + queue + ",\"ReceiptHandle\":\"" + handles.getFirst()
-                + "\",\"VisibilityTimeout\":30}");
-        json(socket, "DeleteMessageBatch", "{" + queue + ",\"Entries\":" + IntStream.range(0, handles.size())
-                .mapToObj(e -> "{\"Id\":\"d" + e + "\",\"ReceiptHandle\":\"" + handles.get(e) + "\"}")
-                .collect(Collectors.joining(",", "[", "]")) + "}");
-    }
-
-    private static String json(Socket socket, String operation, String body) throws IOException {
-        return exchange(socket, "Content-Type: application/x-amz-json-1.0\r\nX-Amz-Target: AmazonSQS." + operation
-                + "\r\n", body);
+    private static void json(Socket socket, String operation, String body) throws IOException {
+        exchange(socket, "Content-Type: application/x-amz-json-1.0\r\nX-Amz-Target: AmazonSQS." + operation + "\r\n",
+                body);
     }
 
     private static void query(Socket socket, String form) throws IOException {
         exchange(socket, "Content-Type: application/x-www-form-urlencoded\r\n", form);
     }
 
-    /** One request on the kept-alive connection; reads the answer's head and returns its Content-Length bytes. */
-    private static String exchange(Socket socket, String headers, String body) throws IOException {
+    /** One request on the kept-alive connection; reads the answer's head and its Content-Length bytes. */
+    private static void exchange(Socket socket, String headers, String body) throws IOException {
         byte[] content = body.getBytes(StandardCharsets.UTF_8);
         byte[] head = ("POST / HTTP/1.1\r\nHost: 127.0.0.1:" + socket.getPort() + "\r\n" + headers
                 + "Content-Length: " + content.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
@@ -142,11 +108,9 @@ public final class AotTraining {
                 length = Integer.parseInt(line.substring("content-length:".length()).trim());
             }
         }
-        byte[] answerBody = in.readNBytes(length);
-        if (answerBody.length != length) {
+        if (in.readNBytes(length).length != length) {
             throw new IOException("short answer to " + body);
         }
-        return new String(answerBody, StandardCharsets.UTF_8);
     }
 
     private static void deleteRecursively(Path dir) throws IOException {

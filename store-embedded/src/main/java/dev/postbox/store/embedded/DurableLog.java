@@ -47,11 +47,6 @@ final class DurableLog implements AutoCloseable {
 
     enum FsyncPolicy { ALWAYS, INTERVAL }
 
-    /** Test hook: runs before every write; throwing simulates a failing disk. */
-    interface WriteFault {
-        void beforeWrite() throws RocksDBException;
-    }
-
     /** One atomic set of changes, and its effects on memory once durable (or once it failed). */
     static final class Batch {
         private final List<BiConsumer<WriteBatch, DurableLog>> changes = new ArrayList<>();
@@ -102,7 +97,8 @@ final class DurableLog implements AutoCloseable {
     private final Thread committer;
     private final Thread walSyncer;
     private final byte[] secret;
-    private volatile WriteFault writeFault = () -> { };
+    /** Test hook: while set, every write fails before it reaches RocksDB, as on a full disk. */
+    private volatile boolean writesFail;
     private volatile boolean closed;
 
     private DurableLog(RocksDB db, DBOptions dbOptions, ColumnFamilyOptions familyOptions,
@@ -202,8 +198,8 @@ final class DurableLog implements AutoCloseable {
         return done;
     }
 
-    void setWriteFault(WriteFault fault) {
-        this.writeFault = fault;
+    void failWrites(boolean failing) {
+        this.writesFail = failing;
     }
 
     /** Runs until the log is closed and every submitted batch is committed. */
@@ -232,7 +228,9 @@ final class DurableLog implements AutoCloseable {
                 p.batch().changes.forEach(change -> change.accept(writeBatch, this));
             }
             if (writeBatch.count() > 0) {
-                writeFault.beforeWrite();
+                if (writesFail) {
+                    throw new RocksDBException("No space left on device (simulated)");
+                }
                 db.write(writeOptions, writeBatch);
             }
         } catch (RocksDBException | RuntimeException e) {

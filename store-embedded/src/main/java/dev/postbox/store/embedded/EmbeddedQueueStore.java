@@ -350,9 +350,7 @@ public final class EmbeddedQueueStore implements QueueStore {
 
     /** Test hook: while {@code failing}, every write fails as on a full disk. */
     public void failWrites(boolean failing) {
-        log.setWriteFault(failing ? () -> {
-            throw new org.rocksdb.RocksDBException("No space left on device (simulated)");
-        } : () -> { });
+        log.failWrites(failing);
     }
 
     /** For tests: the structural invariant of every queue. */

@@ -4,6 +4,7 @@ import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.DBOptions;
+import org.rocksdb.FlushOptions;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -11,6 +12,7 @@ import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,6 +26,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiConsumer;
 
 /**
@@ -31,19 +34,32 @@ import java.util.function.BiConsumer;
  *
  * <p>Design: request threads never write to RocksDB themselves. They {@link #submit} a {@link Batch} (with what to
  * do in memory once it is on disk) and wait on the returned future. One committer thread takes every batch that is
- * waiting, writes them as one {@code WriteBatch}, syncs once (fsync policy {@code always}), then runs the batches'
- * in-memory effects in submission order and completes their futures. So one fsync covers every request that arrived
- * while the previous one ran, and memory never shows what the disk does not have. Under policy {@code interval} the
- * write is not synced; a timer syncs the write-ahead log every interval (the loss window on a machine crash).
+ * waiting, serializes them as one {@code WriteBatch}, appends it to the {@link CommitLog} and syncs once (fsync
+ * policy {@code always}), applies it to RocksDB (without RocksDB's own WAL), then runs the batches' in-memory effects
+ * in submission order and completes their futures. So one fsync covers every request that arrived while the previous
+ * one ran, and memory never shows what the disk does not have. Under policy {@code interval} the append is not
+ * synced; a timer syncs the log every interval (the loss window on a machine crash).
+ *
+ * <p>Every write batch also puts its commit-log LSN under {@code applied-lsn} in the default family, so RocksDB's
+ * durable state says which records it holds. A checkpointer thread flushes RocksDB's memtables (all families at once:
+ * {@code atomic_flush}) whenever a log segment fills, after which the log reclaims the segments the flush covered;
+ * recovery replays the log's records above the LSN RocksDB holds (decision 0014).
  *
  * <p>Column families: {@code queues} (queue records), {@code messages} (payloads), {@code index} (what recovery
  * needs per message), {@code dedup} (FIFO deduplication ids), {@code default} (format version, receipt secret).
  */
 final class DurableLog implements AutoCloseable {
-    static final int FORMAT_VERSION = 1;
+    /** 1: RocksDB's own WAL; 2: the {@link CommitLog} (a version-1 reader would ignore it, so it must refuse). */
+    static final int FORMAT_VERSION = 2;
     private static final byte[] FORMAT_KEY = "format-version".getBytes(StandardCharsets.UTF_8);
     private static final byte[] SECRET_KEY = "receipt-handle-secret".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] APPLIED_LSN_KEY = "applied-lsn".getBytes(StandardCharsets.UTF_8);
     private static final int MAX_BATCHES_PER_COMMIT = 4096;
+    /** A commit stops taking batches past this size (a batch is at most ~1 MiB), so a record fits a log segment. */
+    private static final long MAX_COMMIT_BYTES = 8 << 20;
+    /** The commit log's segment size; a system property so that the crash test can make segments turn over often. */
+    private static final int SEGMENT_BYTES = Integer.getInteger("postbox.commit-log.segment-bytes",
+            CommitLog.DEFAULT_SEGMENT_BYTES);
 
     enum FsyncPolicy { ALWAYS, INTERVAL }
 
@@ -92,26 +108,56 @@ final class DurableLog implements AutoCloseable {
     private final DBOptions dbOptions;
     private final ColumnFamilyOptions familyOptions;
     private final List<ColumnFamilyHandle> handles;
-    private final WriteOptions writeOptions;
+    private final WriteOptions writeOptions = new WriteOptions().setDisableWAL(true);
+    private final FlushOptions flushOptions = new FlushOptions().setWaitForFlush(true);
+    private final CommitLog commitLog;
+    private final boolean syncEachCommit;
     private final BlockingQueue<Pending> pending = new LinkedBlockingQueue<>();
     private final Thread committer;
+    private final Thread checkpointer;
     private final Thread walSyncer;
+    /** The LSN of the last record RocksDB has applied (committer writes, checkpointer reads). */
+    private volatile long appliedLsn;
+    private volatile boolean checkpointWanted;
     private final byte[] secret;
     /** Test hook: while set, every write fails before it reaches RocksDB, as on a full disk. */
     private volatile boolean writesFail;
     private volatile boolean closed;
 
     private DurableLog(RocksDB db, DBOptions dbOptions, ColumnFamilyOptions familyOptions,
-                       List<ColumnFamilyHandle> handles, FsyncPolicy policy, Duration syncInterval) {
+                       List<ColumnFamilyHandle> handles, Path directory, FsyncPolicy policy, Duration syncInterval) {
         this.db = db;
         this.dbOptions = dbOptions;
         this.familyOptions = familyOptions;
         this.handles = handles;
-        this.writeOptions = new WriteOptions().setSync(policy == FsyncPolicy.ALWAYS);
+        this.syncEachCommit = policy == FsyncPolicy.ALWAYS;
         this.secret = readOrCreateSecret();
+        this.commitLog = recoverCommitLog(directory.resolve("commit-log"));
         this.committer = Thread.ofPlatform().name("postbox-committer").daemon().start(this::commitLoop);
+        this.checkpointer = Thread.ofPlatform().name("postbox-checkpointer").daemon().start(this::checkpointLoop);
         this.walSyncer = policy == FsyncPolicy.INTERVAL
                 ? Thread.ofPlatform().name("postbox-wal-sync").daemon().start(() -> syncLoop(syncInterval)) : null;
+    }
+
+    /** Replays the commit log above what RocksDB holds, makes that durable in RocksDB, and reclaims the log. */
+    private CommitLog recoverCommitLog(Path logDirectory) {
+        try {
+            byte[] stored = db.get(handles.getFirst(), APPLIED_LSN_KEY);
+            long applied = stored == null ? 0 : ByteBuffer.wrap(stored).getLong();
+            CommitLog log = CommitLog.open(logDirectory, SEGMENT_BYTES, applied, (lsn, payload) -> {
+                try (WriteBatch batch = new WriteBatch(payload)) {
+                    db.write(writeOptions, batch);
+                }
+            }, this::wantCheckpoint);
+            appliedLsn = log.nextLsn() - 1;
+            if (log.replayed() > 0) {
+                db.flush(flushOptions, handles); // what was replayed is in memtables only: make it durable first
+            }
+            log.reclaimThrough(appliedLsn);
+            return log;
+        } catch (IOException | RocksDBException e) {
+            throw new StorageException("cannot recover the commit log in " + logDirectory + ": " + e.getMessage(), e);
+        }
     }
 
     static DurableLog open(Path directory, FsyncPolicy policy, Duration syncInterval) {
@@ -124,8 +170,9 @@ final class DurableLog implements AutoCloseable {
         if (!Files.isReadable(directory) || !Files.isWritable(directory)) {
             throw new StorageException("data directory " + directory + " is not readable and writable by this user");
         }
+        // atomic_flush: with RocksDB's WAL off, a flush must cover every family up to the same write (decision 0014).
         DBOptions dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
-                .setMaxBackgroundJobs(2);
+                .setMaxBackgroundJobs(2).setAtomicFlush(true);
         ColumnFamilyOptions familyOptions = new ColumnFamilyOptions().optimizeLevelStyleCompaction();
         List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
         descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, familyOptions));
@@ -147,7 +194,8 @@ final class DurableLog implements AutoCloseable {
         }
         try {
             byte[] version = db.get(handles.getFirst(), FORMAT_KEY);
-            if (version == null) {
+            if (version == null || ByteBuffer.wrap(version).getInt() < FORMAT_VERSION) {
+                // new, or version 1: RocksDB has just replayed its own WAL; from here on the commit log is the WAL
                 db.put(handles.getFirst(), new WriteOptions().setSync(true), FORMAT_KEY,
                         ByteBuffer.allocate(4).putInt(FORMAT_VERSION).array());
             } else if (ByteBuffer.wrap(version).getInt() > FORMAT_VERSION) {
@@ -161,7 +209,13 @@ final class DurableLog implements AutoCloseable {
         } catch (RocksDBException e) {
             throw new StorageException("cannot read data directory " + directory + ": " + e.getMessage(), e);
         }
-        return new DurableLog(db, dbOptions, familyOptions, handles, policy, syncInterval);
+        try {
+            return new DurableLog(db, dbOptions, familyOptions, handles, directory, policy, syncInterval);
+        } catch (RuntimeException e) {
+            handles.forEach(ColumnFamilyHandle::close);
+            db.close();
+            throw e;
+        }
     }
 
     byte[] secret() {
@@ -213,29 +267,60 @@ final class DurableLog implements AutoCloseable {
                 }
                 group.add(first);
             } catch (InterruptedException e) {
-                continue; // close() interrupts to hurry us; the loop condition decides
+                continue; // nothing interrupts us on purpose (it would close the log's channels); the loop decides
             }
             pending.drainTo(group, MAX_BATCHES_PER_COMMIT - 1);
-            commit(group);
+            commitInChunks(group);
             group.clear();
         }
     }
 
-    private void commit(List<Pending> group) {
-        Throwable failure = null;
-        try (WriteBatch writeBatch = new WriteBatch()) {
-            for (Pending p : group) {
-                p.batch().changes.forEach(change -> change.accept(writeBatch, this));
-            }
-            if (writeBatch.count() > 0) {
-                if (writesFail) {
-                    throw new RocksDBException("No space left on device (simulated)");
+    /** Commits the group as consecutive commits of at most {@link #MAX_COMMIT_BYTES} each (in practice one). */
+    private void commitInChunks(List<Pending> group) {
+        int from = 0;
+        while (from < group.size()) {
+            int to = from;
+            boolean built = false;
+            Throwable failure = null;
+            try (WriteBatch writeBatch = new WriteBatch()) {
+                do {
+                    for (BiConsumer<WriteBatch, DurableLog> change : group.get(to).batch().changes) {
+                        change.accept(writeBatch, this);
+                    }
+                    to++;
+                } while (to < group.size() && writeBatch.getDataSize() < MAX_COMMIT_BYTES);
+                built = true;
+                write(writeBatch);
+            } catch (IOException | RocksDBException | RuntimeException e) {
+                failure = e;
+                if (!built) {
+                    to++; // the batch whose changes could not be built fails with the ones before it
                 }
-                db.write(writeOptions, writeBatch);
             }
-        } catch (RocksDBException | RuntimeException e) {
-            failure = e;
+            complete(group.subList(from, to), failure);
+            from = to;
         }
+    }
+
+    /** Appends the batch to the commit log, syncs it (policy always), then applies it to RocksDB. */
+    private void write(WriteBatch writeBatch) throws IOException, RocksDBException {
+        if (writeBatch.count() == 0) {
+            return;
+        }
+        if (writesFail) {
+            throw new IOException("No space left on device (simulated)");
+        }
+        long lsn = commitLog.nextLsn();
+        writeBatch.put(handles.getFirst(), APPLIED_LSN_KEY, ByteBuffer.allocate(8).putLong(lsn).array());
+        commitLog.append(writeBatch.data());
+        if (syncEachCommit) {
+            commitLog.sync();
+        }
+        db.write(writeOptions, writeBatch);
+        appliedLsn = lsn;
+    }
+
+    private void complete(List<Pending> group, Throwable failure) {
         for (Pending p : group) {
             try {
                 (failure == null ? p.batch().onCommitted : p.batch().onFailed).forEach(Runnable::run);
@@ -253,15 +338,47 @@ final class DurableLog implements AutoCloseable {
 
     private void syncLoop(Duration interval) {
         while (!closed) {
+            LockSupport.parkNanos(interval.toNanos()); // not sleep: an interrupt would close the log's channels
             try {
-                Thread.sleep(interval);
-                db.flushWal(true);
-            } catch (InterruptedException e) {
-                return;
-            } catch (RocksDBException e) {
-                System.getLogger(DurableLog.class.getName()).log(System.Logger.Level.ERROR, "WAL sync failed", e);
+                commitLog.sync();
+            } catch (IOException e) {
+                System.getLogger(DurableLog.class.getName()).log(System.Logger.Level.ERROR, "commit log sync failed",
+                        e);
             }
         }
+    }
+
+    /** Called by the commit log (committer thread) when a segment filled or a spare will soon be needed. */
+    private void wantCheckpoint() {
+        checkpointWanted = true;
+        LockSupport.unpark(checkpointer);
+    }
+
+    private void checkpointLoop() {
+        while (!closed) {
+            LockSupport.parkNanos(Duration.ofSeconds(1).toNanos());
+            if (!checkpointWanted || closed) {
+                continue;
+            }
+            checkpointWanted = false;
+            try {
+                checkpoint();
+                commitLog.ensureSpare();
+            } catch (IOException | RocksDBException e) {
+                System.getLogger(DurableLog.class.getName()).log(System.Logger.Level.ERROR, "checkpoint failed"
+                        + " (the commit log keeps every segment until one succeeds)", e);
+            }
+        }
+    }
+
+    /** Flushes RocksDB's memtables to its table files, then reclaims the log segments that flush made redundant. */
+    private void checkpoint() throws IOException, RocksDBException {
+        if (!commitLog.hasFilled()) {
+            return;
+        }
+        long durable = appliedLsn; // read before the flush: the flush covers at least this much
+        db.flush(flushOptions, handles);
+        commitLog.reclaimThrough(durable);
     }
 
     /** Reads many keys of one family at once; missing keys give null entries. */
@@ -336,23 +453,36 @@ final class DurableLog implements AutoCloseable {
             return;
         }
         closed = true;
-        committer.interrupt();
+        LockSupport.unpark(checkpointer);
         try {
             committer.join(Duration.ofSeconds(10));
+            checkpointer.join(Duration.ofSeconds(10));
+            if (walSyncer != null) {
+                LockSupport.unpark(walSyncer);
+                walSyncer.join(Duration.ofSeconds(10));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (walSyncer != null) {
-            walSyncer.interrupt();
+        try {
+            // Everything into RocksDB's table files, so the next start has no log to replay.
+            commitLog.sync();
+            commitLog.retireActive();
+            long durable = appliedLsn;
+            db.flush(flushOptions, handles);
+            commitLog.reclaimThrough(durable);
+        } catch (IOException | RocksDBException e) {
+            // the log still holds every record; the next start replays it
         }
         try {
-            db.flushWal(true);
-        } catch (RocksDBException e) {
-            // best effort: the WAL is already on disk under policy always
+            commitLog.close();
+        } catch (IOException e) {
+            // nothing more to keep
         }
         handles.forEach(ColumnFamilyHandle::close);
         db.close();
         writeOptions.close();
+        flushOptions.close();
         dbOptions.close();
         familyOptions.close();
     }

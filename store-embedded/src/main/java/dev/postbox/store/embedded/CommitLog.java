@@ -73,9 +73,10 @@ final class CommitLog implements AutoCloseable {
     private final List<Segment> filled = new ArrayList<>();
     private int highestNumber;
     private int replayed;
-    // Committer thread only:
-    private Segment active;
+    // Written by the committer thread only (the interval syncer reads active):
+    private volatile Segment active;
     private int position;
+    private int lastRecordBytes;
     private long nextLsn;
     private boolean askedForSpare;
     private ByteBuffer writeBuffer = ByteBuffer.allocateDirect(1 << 20);
@@ -220,11 +221,23 @@ final class CommitLog implements AutoCloseable {
         active.firstLsn = first;
         active.lastLsn = lsn;
         position += size;
+        lastRecordBytes = size;
         nextLsn = lsn + 1;
         if (!askedForSpare && position > active.size / 2) {
             askedForSpare = true;
             needsCheckpoint.run();
         }
+    }
+
+    /**
+     * Takes back the last {@link #append} (its sync or its application failed, and its request is answered with an
+     * error): the next append gets its LSN and overwrites it. Until then a crash would still replay it.
+     */
+    void discardLast() {
+        position -= lastRecordBytes;
+        lastRecordBytes = 0;
+        nextLsn--;
+        active.lastLsn = nextLsn - 1;
     }
 
     /** Makes every appended record durable ({@code fdatasync} of the active segment). */

@@ -172,7 +172,8 @@ final class DurableLog implements AutoCloseable {
         }
         // atomic_flush: with RocksDB's WAL off, a flush must cover every family up to the same write (decision 0014).
         DBOptions dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
-                .setMaxBackgroundJobs(2).setAtomicFlush(true);
+                .setMaxBackgroundJobs(2).setAtomicFlush(true)
+                .setAvoidFlushDuringShutdown(true); // close() checkpoints itself; the kill test needs none
         ColumnFamilyOptions familyOptions = new ColumnFamilyOptions().optimizeLevelStyleCompaction();
         List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
         descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, familyOptions));
@@ -313,10 +314,15 @@ final class DurableLog implements AutoCloseable {
         long lsn = commitLog.nextLsn();
         writeBatch.put(handles.getFirst(), APPLIED_LSN_KEY, ByteBuffer.allocate(8).putLong(lsn).array());
         commitLog.append(writeBatch.data());
-        if (syncEachCommit) {
-            commitLog.sync();
+        try {
+            if (syncEachCommit) {
+                commitLog.sync();
+            }
+            db.write(writeOptions, writeBatch);
+        } catch (IOException | RocksDBException e) {
+            commitLog.discardLast(); // its requests get an error: the record must not come back at recovery
+            throw e;
         }
-        db.write(writeOptions, writeBatch);
         appliedLsn = lsn;
     }
 
@@ -449,6 +455,15 @@ final class DurableLog implements AutoCloseable {
 
     @Override
     public void close() {
+        close(true);
+    }
+
+    /** Test hook: {@link #close} without the final checkpoint, so the next open replays the log as after a kill. */
+    void closeAsIfKilled() {
+        close(false);
+    }
+
+    private void close(boolean checkpoint) {
         if (closed) {
             return;
         }
@@ -464,15 +479,17 @@ final class DurableLog implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        try {
-            // Everything into RocksDB's table files, so the next start has no log to replay.
-            commitLog.sync();
-            commitLog.retireActive();
-            long durable = appliedLsn;
-            db.flush(flushOptions, handles);
-            commitLog.reclaimThrough(durable);
-        } catch (IOException | RocksDBException e) {
-            // the log still holds every record; the next start replays it
+        if (checkpoint) {
+            try {
+                // Everything into RocksDB's table files, so the next start has no log to replay.
+                commitLog.sync();
+                commitLog.retireActive();
+                long durable = appliedLsn;
+                db.flush(flushOptions, handles);
+                commitLog.reclaimThrough(durable);
+            } catch (IOException | RocksDBException e) {
+                // the log still holds every record; the next start replays it
+            }
         }
         try {
             commitLog.close();

@@ -348,6 +348,15 @@ public final class EmbeddedQueueStore implements QueueStore {
         log.close();
     }
 
+    /**
+     * Test hook: closes like a process killed now. Nothing is flushed, so RocksDB loses its memtables and the next
+     * open has to replay the commit log.
+     */
+    void closeAsIfKilled() {
+        wakeAllWaiters();
+        log.closeAsIfKilled();
+    }
+
     /** Test hook: while {@code failing}, every write fails as on a full disk. */
     public void failWrites(boolean failing) {
         log.failWrites(failing);

@@ -126,6 +126,20 @@ class CommitLogTest {
     }
 
     @Test
+    void aDiscardedRecordIsOverwrittenByTheNextAppend() throws IOException {
+        try (CommitLog log = open(0)) {
+            append(log, "r1");
+            append(log, "failed to apply");
+            log.discardLast();
+            assertThat(log.nextLsn()).isEqualTo(2);
+            append(log, "r2");
+        }
+        try (CommitLog log = open(0)) {
+            assertThat(replayed).containsExactly("1:r1", "2:r2");
+        }
+    }
+
+    @Test
     void aLeftOverRecordWithTheVeryLsnTheChainExpectsIsStillNotReplayed() throws IOException {
         // Fsync policy interval and a machine crash can lose a record yet keep the one after it.
         try (CommitLog log = open(0)) {

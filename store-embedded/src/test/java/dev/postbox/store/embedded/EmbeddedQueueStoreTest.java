@@ -124,6 +124,34 @@ class EmbeddedQueueStoreTest extends QueueStoreContract {
     }
 
     @Test
+    void afterAKillTheCommitLogBringsBackWhatRocksDbHadOnlyInMemory() {
+        store.updateQueue(key, q -> q.withTags(Map.of("team", "core")));
+        send("a", "b", "c");
+        Delivery a = receive(1).getFirst();
+        delete(key, a);
+        QueueKey other = new QueueKey("000000000000", "created-after");
+        store.createQueue(queue(other, Map.of()));
+
+        ((EmbeddedQueueStore) store).closeAsIfKilled(); // RocksDB's memtables are lost: nothing was flushed
+        store = open();
+
+        assertThat(store.queue(key)).get().extracting(QueueRecord::tags).isEqualTo(Map.of("team", "core"));
+        assertThat(store.queue(other)).isPresent();
+        assertThat(receive(10)).extracting(d -> d.data().body()).containsExactlyInAnyOrder("b", "c");
+        restart(); // and after a clean restart (a checkpoint, nothing to replay) the same state
+        assertThat(store.counts(key, clock.instant()).inFlight()).isEqualTo(2);
+    }
+
+    @Test
+    void theIntervalPolicyKeepsEverythingAcrossACleanRestart() {
+        store.close();
+        store = EmbeddedQueueStore.open(directory, DurableLog.FsyncPolicy.INTERVAL, Duration.ofMillis(5), clock);
+        send("a", "b");
+        restart();
+        assertThat(receive(10)).extracting(d -> d.data().body()).containsExactlyInAnyOrder("a", "b");
+    }
+
+    @Test
     void aFailingDiskRejectsTheWriteWithARetryableErrorAndChangesNothing() {
         send("kept");
         ((EmbeddedQueueStore) store).failWrites(true);

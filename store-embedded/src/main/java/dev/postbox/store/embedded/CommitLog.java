@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
@@ -41,8 +43,7 @@ final class CommitLog implements AutoCloseable {
     static final int DEFAULT_SEGMENT_BYTES = 64 << 20;
     static final int HEADER_BYTES = 16;
     private static final int MIN_SEGMENT_BYTES = 4096;
-    private static final String PREFIX = "segment-";
-    private static final String SUFFIX = ".log";
+    private static final Pattern SEGMENT_NAME = Pattern.compile("segment-(\\d+)\\.log");
 
     /** Receives each record to replay at recovery, in LSN order. */
     interface Replayer {
@@ -50,7 +51,6 @@ final class CommitLog implements AutoCloseable {
     }
 
     private static final class Segment {
-        final int number;
         final Path path;
         final FileChannel channel;
         /** Its own size: segments written under another configured size keep theirs. */
@@ -58,8 +58,7 @@ final class CommitLog implements AutoCloseable {
         long firstLsn;
         long lastLsn;
 
-        Segment(int number, Path path, FileChannel channel, long size) {
-            this.number = number;
+        Segment(Path path, FileChannel channel, long size) {
             this.path = path;
             this.channel = channel;
             this.size = size;
@@ -100,18 +99,17 @@ final class CommitLog implements AutoCloseable {
         List<Segment> candidates = new ArrayList<>();
         try (Stream<Path> files = Files.list(directory)) {
             for (Path path : files.sorted().toList()) {
-                String name = path.getFileName().toString();
-                if (!name.startsWith(PREFIX) || !name.endsWith(SUFFIX)) {
-                    continue;
+                Matcher name = SEGMENT_NAME.matcher(path.getFileName().toString());
+                if (!name.matches()) {
+                    continue; // not ours
                 }
-                int number = Integer.parseInt(name, PREFIX.length(), name.length() - SUFFIX.length(), 10);
-                log.highestNumber = Math.max(log.highestNumber, number);
+                log.highestNumber = Math.max(log.highestNumber, Integer.parseInt(name.group(1)));
                 long size = Files.size(path);
                 if (size < MIN_SEGMENT_BYTES) {
                     Files.delete(path); // a crash while creating it: never used
                     continue;
                 }
-                Segment segment = new Segment(number, path, FileChannel.open(path, StandardOpenOption.READ,
+                Segment segment = new Segment(path, FileChannel.open(path, StandardOpenOption.READ,
                         StandardOpenOption.WRITE), size);
                 long first = readFirstLsn(segment);
                 segment.firstLsn = first;
@@ -124,17 +122,16 @@ final class CommitLog implements AutoCloseable {
         }
         candidates.sort(Comparator.comparingLong(s -> s.firstLsn));
         long expected = -1;
+        int chained = 0;
         for (Segment segment : candidates) {
             if (expected != -1 && segment.firstLsn != expected) {
                 break; // the chain ended in the previous segment; the rest are left over from before
             }
             expected = log.replaySegment(segment, appliedLsn, replayer);
-            candidates.set(candidates.indexOf(segment), null);
+            chained++;
         }
-        for (Segment leftOver : candidates) {
-            if (leftOver != null) {
-                leftOver.lastLsn = -1; // not part of the log: reclaim it at once
-            }
+        for (Segment leftOver : candidates.subList(chained, candidates.size())) {
+            leftOver.lastLsn = -1; // not part of the log: reclaim it at once
         }
         log.nextLsn = Math.max(expected, appliedLsn + 1);
         return log;
@@ -321,7 +318,7 @@ final class CommitLog implements AutoCloseable {
         synchronized (this) {
             number = ++highestNumber;
         }
-        Path path = directory.resolve(PREFIX + String.format("%08d", number) + SUFFIX);
+        Path path = directory.resolve(String.format("segment-%08d.log", number));
         FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         if (writeZeros) {
@@ -337,7 +334,7 @@ final class CommitLog implements AutoCloseable {
         }
         channel.force(true);
         syncDirectory(); // the new file's name is durable before any record in it is acknowledged
-        return new Segment(number, path, channel, size);
+        return new Segment(path, channel, size);
     }
 
     private void syncDirectory() throws IOException {

@@ -126,6 +126,19 @@ class CommitLogTest {
     }
 
     @Test
+    void filesThatAreNotSegmentsAreLeftAlone() throws IOException {
+        Files.writeString(directory.resolve("segment-x.log"), "not a segment");
+        Files.writeString(directory.resolve("README"), "notes");
+        try (CommitLog log = open(0)) {
+            append(log, "r1");
+        }
+        try (CommitLog log = open(0)) {
+            assertThat(replayed).containsExactly("1:r1");
+        }
+        assertThat(Files.readString(directory.resolve("segment-x.log"))).isEqualTo("not a segment");
+    }
+
+    @Test
     void aDiscardedRecordIsOverwrittenByTheNextAppend() throws IOException {
         try (CommitLog log = open(0)) {
             append(log, "r1");

@@ -139,50 +139,56 @@ final class CommitLog implements AutoCloseable {
 
     /** Reads the segment's chain from offset 0; returns the LSN after its last record. */
     private long replaySegment(Segment segment, long appliedLsn, Replayer replayer) throws IOException {
-        ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
         long expected = segment.firstLsn;
         long offset = 0;
-        while (offset + HEADER_BYTES <= segment.size) {
-            header.clear();
-            readFully(segment.channel, header, offset);
-            int length = header.getInt(0);
-            long lsn = header.getLong(8);
-            if (lsn != expected || length < 0 || offset + HEADER_BYTES + length > segment.size) {
-                break;
+        while (true) {
+            Record record = readRecord(segment, offset, segment.firstLsn);
+            if (record == null || record.lsn() != expected) {
+                return expected;
             }
-            ByteBuffer payload = ByteBuffer.allocate(length);
-            readFully(segment.channel, payload, offset + HEADER_BYTES);
-            if (header.getInt(4) != crc(segment.firstLsn, lsn, payload.array(), length)) {
-                break; // torn or left over
-            }
-            if (lsn > appliedLsn) {
+            if (record.lsn() > appliedLsn) {
                 try {
-                    replayer.replay(lsn, payload.array());
+                    replayer.replay(record.lsn(), record.payload());
                 } catch (Exception e) {
-                    throw new IOException("replaying commit log record " + lsn + " of " + segment.path + ": "
-                            + e.getMessage(), e);
+                    throw new IOException("replaying commit log record " + record.lsn() + " of " + segment.path
+                            + ": " + e.getMessage(), e);
                 }
                 replayed++;
             }
-            segment.lastLsn = lsn;
-            expected = lsn + 1;
-            offset += HEADER_BYTES + length;
+            segment.lastLsn = record.lsn();
+            expected = record.lsn() + 1;
+            offset += HEADER_BYTES + record.payload().length;
         }
-        return expected;
     }
 
+    /** The LSN of the segment's first record if it is a valid one (its own LSN salts its CRC), else 0. */
     private static long readFirstLsn(Segment segment) throws IOException {
-        FileChannel channel = segment.channel;
+        Record first = readRecord(segment, 0, 0);
+        return first == null ? 0 : first.lsn();
+    }
+
+    private record Record(long lsn, byte[] payload) {
+    }
+
+    /**
+     * The record at {@code offset}, or null where the segment's chain cannot go on: zeros, a torn record, one left
+     * over from an earlier use. {@code segmentFirstLsn} salts the CRC; 0 for the first record, salted by its own LSN.
+     */
+    private static Record readRecord(Segment segment, long offset, long segmentFirstLsn) throws IOException {
+        if (offset + HEADER_BYTES > segment.size) {
+            return null;
+        }
         ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
-        readFully(channel, header, 0);
+        readFully(segment.channel, header, offset);
         int length = header.getInt(0);
         long lsn = header.getLong(8);
-        if (lsn <= 0 || length < 0 || length > segment.size - HEADER_BYTES) {
-            return 0;
+        if (lsn <= 0 || length < 0 || offset + HEADER_BYTES + length > segment.size) {
+            return null;
         }
         ByteBuffer payload = ByteBuffer.allocate(length);
-        readFully(channel, payload, HEADER_BYTES);
-        return header.getInt(4) == crc(lsn, lsn, payload.array(), length) ? lsn : 0;
+        readFully(segment.channel, payload, offset + HEADER_BYTES);
+        long salt = segmentFirstLsn == 0 ? lsn : segmentFirstLsn;
+        return header.getInt(4) == crc(salt, lsn, payload.array(), length) ? new Record(lsn, payload.array()) : null;
     }
 
     /** How many records recovery replayed. */

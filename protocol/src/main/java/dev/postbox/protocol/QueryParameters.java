@@ -110,7 +110,7 @@ final class QueryParameters {
 
     @SuppressWarnings("unchecked")
     private static ObjectNode convert(Map<String, Object> node) {
-        ObjectNode result = Json.MAPPER.createObjectNode();
+        ObjectNode result = Json.object();
         for (Map.Entry<String, Object> entry : node.entrySet()) {
             String member = MEMBER.getOrDefault(entry.getKey(), entry.getKey());
             Object value = entry.getValue();
@@ -140,7 +140,7 @@ final class QueryParameters {
 
     @SuppressWarnings("unchecked")
     private static ObjectNode toMap(TreeMap<Integer, Object> list, String keyName, String valueName) {
-        ObjectNode map = Json.MAPPER.createObjectNode();
+        ObjectNode map = Json.object();
         for (Object element : list.values()) {
             if (!(element instanceof Map<?, ?> fields) || !(fields.get(keyName) instanceof String key)) {
                 continue;

@@ -113,10 +113,10 @@ public final class RequestDispatcher {
         }
         JsonNode body;
         if (request.body().length == 0) {
-            body = Json.MAPPER.createObjectNode();
+            body = Json.object();
         } else {
             try {
-                body = Json.MAPPER.readTree(request.body());
+                body = Json.read(request.body());
             } catch (java.io.IOException e) {
                 throw new SqsException(ErrorCode.MALFORMED_REQUEST, "The request body is not valid JSON.");
             }
@@ -275,7 +275,7 @@ public final class RequestDispatcher {
             return new HttpExchange.Response(code.httpStatus(), XML_CONTENT_TYPE, Map.of("x-amzn-RequestId", requestId),
                     XmlWriter.error(fault, code.queryCode(), message, requestId));
         }
-        ObjectNode body = Json.MAPPER.createObjectNode();
+        ObjectNode body = Json.object();
         body.put("__type", (code.modeled() ? "com.amazonaws.sqs#" : "com.amazon.coral.service#") + code.shapeName());
         body.put("message", message);
         return new HttpExchange.Response(code.httpStatus(), JSON_CONTENT_TYPE, Map.of("x-amzn-RequestId", requestId,

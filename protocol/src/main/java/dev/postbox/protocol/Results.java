@@ -34,7 +34,7 @@ final class Results {
     }
 
     static ObjectNode empty() {
-        return Json.MAPPER.createObjectNode();
+        return Json.object();
     }
 
     static ObjectNode createQueue(CreateQueue.Result r) {

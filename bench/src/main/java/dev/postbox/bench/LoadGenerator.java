@@ -624,14 +624,13 @@ public final class LoadGenerator implements Callable<Integer> {
         }
         long idleRss = server.rssMiB();
         int failedSends = 0;
-        int unsent = wakeups;
         RawHttpConnection sender = null;
         // A server that no longer accepts connections (ElasticMQ with 10,000 raw pollers) makes every send wait out
         // its 5 s connect timeout: the phase ends after 60 s plus 100 ms per send, with what it measured by then.
         long wakeupsEnd = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(60_000L + 100L * (wakeups
                 + UNMEASURED_WAKEUPS));
-        for (int i = -UNMEASURED_WAKEUPS; i < wakeups && System.nanoTime() < wakeupsEnd; i++) {
-            unsent -= i >= 0 ? 1 : 0;
+        int i = -UNMEASURED_WAKEUPS;
+        for (; i < wakeups && System.nanoTime() < wakeupsEnd; i++) {
             String key = "w" + i;
             if (i >= 0) {
                 sentAt.put(key, System.nanoTime());
@@ -654,6 +653,7 @@ public final class LoadGenerator implements Callable<Integer> {
             }
             Thread.sleep(50);
         }
+        int unsent = wakeups - Math.max(0, i);
         if (sender != null) {
             sender.close();
         }

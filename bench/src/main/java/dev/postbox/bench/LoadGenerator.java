@@ -261,13 +261,14 @@ public final class LoadGenerator implements Callable<Integer> {
             throws Exception {
         AtomicBoolean running = new AtomicBoolean(true);
         ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+        List<java.util.concurrent.Future<?>> loops = new ArrayList<>();
         for (int i = 0; i < threads; i++) {
-            pool.submit(() -> {
+            loops.add(pool.submit(() -> {
                 while (running.get()) {
                     action.run();
                 }
                 return null;
-            });
+            }));
         }
         Thread.sleep(Math.min(2000, seconds * 200L)); // warm-up, not measured
         latencyMicros.reset();
@@ -281,6 +282,9 @@ public final class LoadGenerator implements Callable<Integer> {
         running.set(false);
         pool.shutdown();
         pool.awaitTermination(30, TimeUnit.SECONDS);
+        for (var loop : loops) {
+            loop.get(); // a loop that failed fails the run instead of reporting a lower rate
+        }
         report(name, count, elapsed, cpu, "");
     }
 
@@ -288,37 +292,21 @@ public final class LoadGenerator implements Callable<Integer> {
         void run() throws Exception;
     }
 
-    /** SendMessage over plain keep-alive connections (one per client) with one pre-built request: no SDK. */
+    /**
+     * SendMessage over plain keep-alive connections (one per client, each with one request in flight) with one
+     * pre-built request: no SDK, and one client thread for them all ({@link RawSendLoop}).
+     */
     private void rawSend() throws Exception {
         String url = queue("bench-raw-" + System.nanoTime(), false);
         URI target = URI.create(endpoint);
         byte[] request = RawHttpConnection.sqsJson(target, "SendMessage",
                 "{\"QueueUrl\":\"" + url + "\",\"MessageBody\":\"" + body("m") + "\"}");
-        List<RawHttpConnection> connections = java.util.Collections.synchronizedList(new ArrayList<>());
-        ThreadLocal<RawHttpConnection> connection = ThreadLocal.withInitial(() -> {
-            try {
-                RawHttpConnection opened = new RawHttpConnection(target);
-                connections.add(opened);
-                return opened;
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
         AtomicLong sent = new AtomicLong();
-        try {
-            runFor(clients, seconds, () -> {
-                long start = System.nanoTime();
-                int status = connection.get().exchange(request);
-                if (status != 200) {
-                    throw new IllegalStateException("status " + status);
-                }
-                sent.incrementAndGet();
-                latencyMicros.recordValue((System.nanoTime() - start) / 1000);
-            }, sent, "raw-send");
-        } finally {
-            for (RawHttpConnection opened : connections) {
-                opened.close();
-            }
+        try (RawSendLoop loop = new RawSendLoop(target, request, clients, latencyNanos -> {
+            sent.incrementAndGet();
+            latencyMicros.recordValue(latencyNanos / 1000);
+        })) {
+            runFor(1, seconds, loop::poll, sent, "raw-send");
         }
     }
 

@@ -5,7 +5,8 @@
 #   BENCH_SMOKE=1: tiny workloads, to prove the suite runs (CI); BENCH_SERVERS: which servers (default all three);
 #   BENCH_WORKLOADS: which workloads by name (default all), e.g. BENCH_WORKLOADS="fifo drain";
 #   BENCH_RUNS: runs of each timed workload on one server process (default 4; the table shows the last);
-#   BENCH_DRAIN_RUNS: runs of each drain (default 8)
+#   BENCH_DRAIN_RUNS: runs of each drain (default 8);
+#   BENCH_ROUNDS: times the whole set is run (default 1); the table shows medians over the rounds
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/scripts/jdk.sh"
@@ -22,6 +23,7 @@ fi
 java="$JAVA_HOME/bin/java"
 load_cp="bench/target/postbox-bench-0.1.0-SNAPSHOT.jar:bench/target/lib/*"
 results=$(mktemp)
+rounds=${BENCH_ROUNDS:-1}
 
 if [ "$smoke" = 1 ]; then
   workloads=("send --clients 4 --seconds 1 --runs 2" "raw-send --clients 4 --seconds 1" "drain --clients 2 --messages 500"
@@ -58,45 +60,61 @@ if [ -n "${BENCH_WORKLOADS:-}" ]; then
   workloads=("${chosen[@]}")
 fi
 
-run_against() { # label, command that starts the server (gets PORT)
-  local label=$1 start=$2 port pid
-  for workload in "${workloads[@]}"; do
-    port=$(free_port)
-    PORT=$port bash -c "$start" >"/tmp/bench-$label.log" 2>&1 &
-    pid=$!
-    wait_port "$port" || { echo "$label did not start" >&2; cat "/tmp/bench-$label.log" >&2; exit 1; }
-    sleep 1
-    server_pid=$(pgrep -P "$pid" java || echo "$pid")
-    # shellcheck disable=SC2086
-    "$java" -cp "$load_cp" dev.postbox.bench.LoadGenerator --endpoint "http://127.0.0.1:$port" --label "$label" \
-      --server-pid "$server_pid" --warmup-seconds "$warmup" --workload $workload | grep '^RESULT' | tee -a "$results" \
-      || echo "$label ${workload%% *}: the load generator failed (no row)" >&2 # the server is stopped all the same
-    kill "$pid" 2>/dev/null || true; pkill -P "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
-  done
+run_one() { # label, command that starts the server (gets PORT), workload, round
+  local label=$1 start=$2 workload=$3 round=$4 port pid
+  port=$(free_port)
+  PORT=$port bash -c "$start" >"/tmp/bench-$label.log" 2>&1 &
+  pid=$!
+  wait_port "$port" || { echo "$label did not start" >&2; cat "/tmp/bench-$label.log" >&2; exit 1; }
+  sleep 1
+  server_pid=$(pgrep -P "$pid" java || echo "$pid")
+  # shellcheck disable=SC2086
+  "$java" -cp "$load_cp" dev.postbox.bench.LoadGenerator --endpoint "http://127.0.0.1:$port" --label "$label" \
+    --server-pid "$server_pid" --warmup-seconds "$warmup" --workload $workload | grep '^RESULT' \
+    | sed "s/\$/ round=$round/" | tee -a "$results" \
+    || echo "$label ${workload%% *}: the load generator failed (no row)" >&2 # the server is stopped all the same
+  kill "$pid" 2>/dev/null || true; pkill -P "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
 }
 
-for server in $servers; do
-  case $server in
+server_command() {
+  case $1 in
     # Postbox as users start it (./postbox: its JVM defaults and start-up cache), ElasticMQ with the JVM's defaults.
-    postbox-memory) run_against "$server" "exec ./postbox --storage memory --port \$PORT" ;;
-    postbox-embedded) run_against "$server" "exec ./postbox --data-dir \$(mktemp -d) --port \$PORT" ;;
-    elasticmq) run_against "$server" "ELASTICMQ_PORT=\$PORT exec $java -Dconfig.file=bench/elasticmq/elasticmq.conf -cp 'bench/elasticmq/target/lib/*' org.elasticmq.server.Main" ;;
-    *) echo "unknown server $server" >&2; exit 2 ;;
+    postbox-memory) echo "exec ./postbox --storage memory --port \$PORT" ;;
+    postbox-embedded) echo "exec ./postbox --data-dir \$(mktemp -d) --port \$PORT" ;;
+    elasticmq) echo "ELASTICMQ_PORT=\$PORT exec $java -Dconfig.file=bench/elasticmq/elasticmq.conf -cp 'bench/elasticmq/target/lib/*' org.elasticmq.server.Main" ;;
+    *) echo "unknown server $1" >&2; return 2 ;;
   esac
+}
+
+# Each workload runs against every server before the next workload starts, so that the runs a ratio compares lie
+# minutes apart, not most of an hour: this machine's speed drifts by up to 2x within an hour (decision 0010).
+for ((round = 1; round <= rounds; round++)); do
+  for workload in "${workloads[@]}"; do
+    for server in $servers; do
+      command=$(server_command "$server") || exit 2
+      run_one "$server" "$command" "$workload" "$round"
+    done
+  done
 done
 
 python3 - "$results" <<'PY'
-import sys, re
-rows = {}
+import sys, statistics
+rows = {}  # (label, workload, round) -> the last run's fields
 for line in open(sys.argv[1]):
     parts = line.split()
-    label, workload = parts[1], parts[2]
-    rows[(label, workload)] = dict(p.split("=", 1) for p in parts[3:] if "=" in p)
-workloads = sorted({w for _, w in rows})
-def num(label, workload, key):
-    try: return float(rows[(label, workload)][key])
+    fields = dict(p.split("=", 1) for p in parts[3:] if "=" in p)
+    rows[(parts[1], parts[2], fields.get("round", "1"))] = fields
+workloads = sorted({w for _, w, _ in rows})
+rounds = sorted({r for _, _, r in rows}, key=int)
+def num(label, workload, rnd, key):
+    try: return float(rows[(label, workload, rnd)][key])
     except (KeyError, ValueError): return None
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
 print()
+if len(rounds) > 1:
+    print(f"Medians over {len(rounds)} rounds; the ratio is the median of each round's own ratio.")
 print("| workload | metric | postbox-memory | postbox-embedded | elasticmq | memory vs elasticmq |")
 print("|---|---|---|---|---|---|")
 for w in workloads:
@@ -104,8 +122,10 @@ for w in workloads:
               if w.endswith("longpoll-idle") else \
               ["msgs_per_s", "server_cpu_us_per_msg", "server_jit_cpu_us_per_msg", "p99_ms"]
     for m in metrics:
-        a, b, c = (num(l, w, m) for l in ("postbox-memory", "postbox-embedded", "elasticmq"))
-        ratio = f"{a / c:.2f}x" if a is not None and c else "-"
+        a, b, c = (median(num(l, w, r, m) for r in rounds)
+                   for l in ("postbox-memory", "postbox-embedded", "elasticmq"))
+        ratio = median(x / y if x is not None and y else None
+                       for x, y in ((num("postbox-memory", w, r, m), num("elasticmq", w, r, m)) for r in rounds))
         fmt = lambda v: "-" if v is None else f"{v:,.2f}"
-        print(f"| {w} | {m} | {fmt(a)} | {fmt(b)} | {fmt(c)} | {ratio} |")
+        print(f"| {w} | {m} | {fmt(a)} | {fmt(b)} | {fmt(c)} | {'-' if ratio is None else f'{ratio:.2f}x'} |")
 PY

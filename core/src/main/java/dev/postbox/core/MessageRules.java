@@ -3,7 +3,6 @@ package dev.postbox.core;
 import dev.postbox.core.api.MessageAttributeValue;
 
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -152,8 +151,32 @@ public final class MessageRules {
         return size;
     }
 
+    /**
+     * The length of {@code text} in UTF-8, as {@code text.getBytes(UTF_8).length} (an unpaired surrogate counts as the
+     * one byte of the '?' it becomes), without encoding it: every send measures its body.
+     */
     static long utf8Length(String text) {
-        return text == null ? 0 : text.getBytes(StandardCharsets.UTF_8).length;
+        if (text == null) {
+            return 0;
+        }
+        long length = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x80) {
+                length += 1;
+            } else if (c < 0x800) {
+                length += 2;
+            } else if (!Character.isSurrogate(c)) {
+                length += 3;
+            } else if (Character.isHighSurrogate(c) && i + 1 < text.length()
+                    && Character.isLowSurrogate(text.charAt(i + 1))) {
+                length += 4;
+                i++;
+            } else {
+                length += 1;
+            }
+        }
+        return length;
     }
 
     /** Group, deduplication and receive-attempt ids: 1 to 128 characters, alphanumeric and punctuation. */

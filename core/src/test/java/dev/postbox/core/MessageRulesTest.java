@@ -16,4 +16,14 @@ class MessageRulesTest {
         assertThat(MessageRules.hasOnlyAllowedCharacters("\uFFFE")).isFalse();
         assertThat(MessageRules.hasOnlyAllowedCharacters("\uFFFF")).isFalse();
     }
+
+    @Test
+    void utf8LengthIsTheLengthOfTheEncodedBytes() {
+        for (String text : new String[] {"", "ascii", "\u007f\u0080 \u07ff\u0800 \uFFFD", "emoji \uD83D\uDE00 \uDBFF\uDFFF",
+                "lone \uD83D high", "lone \uDE00 low", "\uDE00\uD83D reversed", "ends high \uD83D", "x".repeat(5000)}) {
+            assertThat(MessageRules.utf8Length(text)).as(text)
+                    .isEqualTo(text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+        }
+        assertThat(MessageRules.utf8Length(null)).isZero();
+    }
 }

@@ -136,6 +136,31 @@ public final class MessageRules {
                 + "' must contain a non-empty value of type '" + type + "'.");
     }
 
+    /**
+     * Whether the message's {@link #size} is over {@code limit}. Measures it only when it could be: a UTF-16 char is at
+     * most 3 bytes of UTF-8, so a message whose {@link #sizeBound} is within the limit is too, and most messages are
+     * far below it (a full walk over each body's chars was ~5% of a batched send's CPU).
+     */
+    public static boolean exceeds(String body, Map<String, MessageAttributeValue> attributes, long limit) {
+        return sizeBound(body, attributes) > limit && size(body, attributes) > limit;
+    }
+
+    /** At least {@link #size}: three bytes per char of the text fields. */
+    public static long sizeBound(String body, Map<String, MessageAttributeValue> attributes) {
+        long chars = body.length();
+        long binary = 0;
+        for (Map.Entry<String, MessageAttributeValue> entry : attributes.entrySet()) {
+            MessageAttributeValue value = entry.getValue();
+            chars += entry.getKey().length() + (value.dataType() == null ? 0 : value.dataType().length());
+            if (value.stringValue() != null) {
+                chars += value.stringValue().length();
+            } else if (value.binaryValue() != null) {
+                binary += value.binaryValue().length;
+            }
+        }
+        return 3 * chars + binary;
+    }
+
     /** Counted size: UTF-8 body plus, per user attribute, name, type and value bytes (system attributes excluded). */
     public static long size(String body, Map<String, MessageAttributeValue> attributes) {
         long size = utf8Length(body);

@@ -50,6 +50,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -448,14 +449,10 @@ public final class QueueService implements SqsApi, AutoCloseable {
                                                                        SendMessageBatch.Request request) {
         QueueRecord queue = requireQueue(request.queueUrl());
         Batches.check(request.entries(), SendMessageBatch.RequestEntry::id, "SendMessageBatchRequestEntry");
-        long total = 0;
-        for (SendMessageBatch.RequestEntry entry : request.entries()) {
-            total += MessageRules.size(entry.messageBody() == null ? "" : entry.messageBody(),
-                    orEmpty(entry.messageAttributes()));
-        }
-        if (total > Limits.MAX_BATCH_PAYLOAD_BYTES) {
+        OptionalLong oversized = oversizedPayload(request.entries());
+        if (oversized.isPresent()) {
             throw new SqsException(ErrorCode.BATCH_REQUEST_TOO_LONG, "Batch requests cannot be longer than "
-                    + Limits.MAX_BATCH_PAYLOAD_BYTES + " bytes. You have sent " + total + " bytes.");
+                    + Limits.MAX_BATCH_PAYLOAD_BYTES + " bytes. You have sent " + oversized.getAsLong() + " bytes.");
         }
         if (queue.fifo()) {
             // On FIFO queues these fail the whole request, not the entry (AWS).
@@ -495,6 +492,26 @@ public final class QueueService implements SqsApi, AutoCloseable {
         });
     }
 
+    /** The batch's counted size if it is over the limit; measured only when its bound is (see MessageRules). */
+    private static OptionalLong oversizedPayload(List<SendMessageBatch.RequestEntry> entries) {
+        long bound = 0;
+        for (SendMessageBatch.RequestEntry entry : entries) {
+            bound += MessageRules.sizeBound(orEmpty(entry.messageBody()), orEmpty(entry.messageAttributes()));
+        }
+        if (bound <= Limits.MAX_BATCH_PAYLOAD_BYTES) {
+            return OptionalLong.empty();
+        }
+        long size = 0;
+        for (SendMessageBatch.RequestEntry entry : entries) {
+            size += MessageRules.size(orEmpty(entry.messageBody()), orEmpty(entry.messageAttributes()));
+        }
+        return size > Limits.MAX_BATCH_PAYLOAD_BYTES ? OptionalLong.of(size) : OptionalLong.empty();
+    }
+
+    private static String orEmpty(String text) {
+        return text == null ? "" : text;
+    }
+
     private static void checkFifoDeduplication(QueueRecord queue, String deduplicationId) {
         if (deduplicationId == null
                 && !"true".equals(queue.attributes().get(QueueAttributes.CONTENT_BASED_DEDUPLICATION))) {
@@ -521,7 +538,7 @@ public final class QueueService implements SqsApi, AutoCloseable {
         MessageRules.checkAttributes(attributes);
         MessageRules.checkSystemAttributes(systemAttributes);
         int maximumSize = queue.intAttribute(QueueAttributes.MAXIMUM_MESSAGE_SIZE);
-        if (MessageRules.size(body, attributes) > maximumSize) {
+        if (MessageRules.exceeds(body, attributes, maximumSize)) {
             throw new SqsException(ErrorCode.INVALID_PARAMETER_VALUE, "One or more parameters "
                     + (inBatch ? "cannot be validated" : "are invalid") + ". Reason: Message must be shorter than "
                     + maximumSize + " bytes.");

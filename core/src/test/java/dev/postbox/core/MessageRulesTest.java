@@ -26,4 +26,24 @@ class MessageRulesTest {
         }
         assertThat(MessageRules.utf8Length(null)).isZero();
     }
+
+    @Test
+    void exceedsAgreesWithTheMeasuredSizeOnBothSidesOfTheBound() {
+        var attributes = java.util.Map.of("n", new dev.postbox.core.api.MessageAttributeValue("String", "\u00e9\u00e9",
+                null, java.util.List.of(), java.util.List.of()));
+        String ascii = "x".repeat(100);
+        String threeByte = "\u20ac".repeat(100); // 300 bytes, the bound's worst case
+        long asciiSize = MessageRules.size(ascii, attributes);
+        long threeByteSize = MessageRules.size(threeByte, attributes);
+        assertThat(asciiSize).isEqualTo(100 + 1 + 6 + 4);
+        assertThat(MessageRules.sizeBound(ascii, attributes)).isGreaterThanOrEqualTo(asciiSize);
+        assertThat(MessageRules.sizeBound(threeByte, attributes)).isGreaterThanOrEqualTo(threeByteSize);
+        for (long limit : new long[] {asciiSize - 1, asciiSize, asciiSize + 1, 3 * asciiSize}) {
+            assertThat(MessageRules.exceeds(ascii, attributes, limit)).as("limit %d", limit).isEqualTo(asciiSize > limit);
+        }
+        for (long limit : new long[] {threeByteSize - 1, threeByteSize, threeByteSize + 1}) {
+            assertThat(MessageRules.exceeds(threeByte, attributes, limit)).as("limit %d", limit)
+                    .isEqualTo(threeByteSize > limit);
+        }
+    }
 }

@@ -88,6 +88,9 @@ public final class LoadGenerator implements Callable<Integer> {
     private final Histogram latencyMicros = new ConcurrentHistogram(3);
     private double clientCpuAtStart;
     private double serverCompilerCpuAtStart;
+    /** This process read as a server is: for the part of the client's own CPU its JIT compiler threads spend. */
+    private final ServerProbe self = new ServerProbe(ProcessHandle.current().pid());
+    private double clientCompilerCpuAtStart;
     private int run;
 
     @Option(names = "--runs", defaultValue = "1", description = "times the workload is run and reported on the same"
@@ -215,6 +218,7 @@ public final class LoadGenerator implements Callable<Integer> {
         System.err.println("MEASURING " + workload);
         clientCpuAtStart = clientCpuSeconds();
         serverCompilerCpuAtStart = server.compilerCpuSeconds();
+        clientCompilerCpuAtStart = self.compilerCpuSeconds();
         return server.cpuSeconds();
     }
 
@@ -228,13 +232,15 @@ public final class LoadGenerator implements Callable<Integer> {
         double clientCpu = clientCpuSeconds() - clientCpuAtStart;
         // Sampled now rather than where the caller sampled the server's CPU time: at most a report's worth later.
         double serverCompilerCpu = server.compilerCpuSeconds() - serverCompilerCpuAtStart;
+        double clientCompilerCpu = self.compilerCpuSeconds() - clientCompilerCpuAtStart;
         System.out.printf("RESULT %s %s msgs=%d seconds=%.2f msgs_per_s=%.0f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f"
                         + " server_cpu_us_per_msg=%.1f server_jit_cpu_us_per_msg=%.1f client_cpu_us_per_msg=%.1f"
-                        + " server_rss_mib=%d run=%d%s%n", label,
+                        + " client_jit_cpu_us_per_msg=%.1f server_rss_mib=%d run=%d%s%n", label,
                 workloadName, count, seconds, count / seconds, latencyMicros.getValueAtPercentile(50) / 1000.0,
                 latencyMicros.getValueAtPercentile(99) / 1000.0, latencyMicros.getMaxValue() / 1000.0,
                 count == 0 ? 0 : cpuSeconds * 1e6 / count, count == 0 ? 0 : serverCompilerCpu * 1e6 / count,
-                count == 0 ? 0 : clientCpu * 1e6 / count, server.rssMiB(), run, extra);
+                count == 0 ? 0 : clientCpu * 1e6 / count, count == 0 ? 0 : clientCompilerCpu * 1e6 / count,
+                server.rssMiB(), run, extra);
     }
 
     private void send(boolean batch) throws Exception {
@@ -347,6 +353,7 @@ public final class LoadGenerator implements Callable<Integer> {
                     while (!progress.over()) {
                         long t = System.nanoTime();
                         List<QueueConsumer.Received> batch = consumer.receive();
+                        progress.polled();
                         if (batch.isEmpty()) {
                             continue; // a long poll that found nothing has no receive latency to report
                         }
@@ -379,6 +386,7 @@ public final class LoadGenerator implements Callable<Integer> {
         private final Set<String> received = ConcurrentHashMap.newKeySet();
         private final AtomicLong duplicates = new AtomicLong();
         private final AtomicLong orderViolations = new AtomicLong();
+        private final AtomicLong receives = new AtomicLong();
         private final Map<Integer, Integer> lastInGroup = new ConcurrentHashMap<>();
         private long finishedAt;
         private double cpuAtFinish;
@@ -390,6 +398,13 @@ public final class LoadGenerator implements Callable<Integer> {
 
         boolean over() {
             return received.size() >= messages || System.nanoTime() - start > 300e9;
+        }
+
+        /** Counts a ReceiveMessage, empty or not, until the last message arrived. */
+        void polled() {
+            if (!over()) {
+                receives.incrementAndGet();
+            }
         }
 
         void received(List<QueueConsumer.Received> batch) {
@@ -422,6 +437,7 @@ public final class LoadGenerator implements Callable<Integer> {
             double cpu = (complete ? cpuAtFinish : server.cpuSeconds()) - startCpu;
             LoadGenerator.this.report(workload, received.size(), elapsed, cpu, " complete=" + complete
                     + " duplicates=" + duplicates.get()
+                    + String.format(" msgs_per_receive=%.2f", received.size() / (double) Math.max(1, receives.get()))
                     + (fifo ? " groups=" + groups + " order_violations=" + orderViolations.get() : ""));
         }
     }

@@ -5,7 +5,7 @@
 #   BENCH_SMOKE=1: tiny workloads, to prove the suite runs (CI); BENCH_SERVERS: which servers (default all three);
 #   BENCH_WORKLOADS: which workloads by name (default all), e.g. BENCH_WORKLOADS="fifo drain";
 #   BENCH_RUNS: runs of each timed workload on one server process (default 4; the table shows the last);
-#   BENCH_DRAIN_RUNS: runs of each drain (default 8);
+#   BENCH_DRAIN_RUNS: runs of each drain (default 12);
 #   BENCH_ROUNDS: times the whole set is run (default 1); the table shows medians over the rounds
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -37,9 +37,10 @@ else
   # shows the last run. The figures are then the steady state, not a fresh JVM compiling its hot paths (whose CPU
   # the server's time per message would otherwise include): ElasticMQ needs some 30 s of load to get there.
   runs=${BENCH_RUNS:-4}
-  # A drain run lasts 1-5 s against a timed run's 10: twice the runs, so that the load generator's own SDK paths (its
-  # receive and delete) are compiled too before the reported run, as the server's are (decision 0010).
-  drain_runs=${BENCH_DRAIN_RUNS:-8}
+  # A drain run lasts 1-5 s against a timed run's 10: three times the runs, so that the load generator's own SDK paths
+  # (its receive and delete) are compiled too before the reported run, as the server's are. Against a fast server the
+  # client's JIT had not finished by the 8th run (client_jit_cpu_us_per_msg 24-56 in runs 4-8; decision 0010).
+  drain_runs=${BENCH_DRAIN_RUNS:-12}
   workloads=("send --clients 16 --seconds $seconds --runs $runs" "send-batch --clients 16 --seconds $seconds --runs $runs"
              "raw-send --clients 32 --seconds $seconds --runs $runs"
              "drain --clients 8 --messages 50000 --runs $drain_runs"

@@ -11,9 +11,10 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * One keep-alive HTTP/1.1 connection that writes pre-built requests and reads each response to its end. It is the
- * load generator's light client: on a 2-core machine the client shares the CPU with the server, and a general HTTP
- * client (the JDK's costs ~300 µs of CPU per request here) would hide the server's ceiling. Understands exactly what
- * a server answering an SQS request sends: a status line, headers with Content-Length, a body.
+ * load generator's light client for the raw drains, the raw idle pollers and the warm-up (raw-send has its own,
+ * {@link RawSendLoop}): on a 2-core machine the client shares the CPU with the server, and a general HTTP client (the
+ * JDK's costs ~300 µs of CPU per request here) would hide the server's ceiling. Understands exactly what a server
+ * answering an SQS request sends: a status line, headers with Content-Length, a body.
  */
 final class RawHttpConnection implements AutoCloseable {
     private final Socket socket;
@@ -56,23 +57,14 @@ final class RawHttpConnection implements AutoCloseable {
         byte[] okBody() {
             if (status != 200) {
                 throw new IllegalStateException("status " + status + ": "
-                        + (body == null ? "" : new String(body, StandardCharsets.UTF_8)));
+                        + new String(body, StandardCharsets.UTF_8));
             }
             return body;
         }
     }
 
-    /** Writes the request and reads the whole response; returns its status code (the body is skipped). */
-    int exchange(byte[] request) throws IOException {
-        return send(request, false).status();
-    }
-
     /** Writes the request and returns the whole response. */
     Response call(byte[] request) throws IOException {
-        return send(request, true);
-    }
-
-    private Response send(byte[] request, boolean keepBody) throws IOException {
         out.write(request);
         out.flush();
         String statusLine = readLine();
@@ -89,11 +81,7 @@ final class RawHttpConnection implements AutoCloseable {
         if (contentLength < 0) {
             throw new IOException("response without Content-Length");
         }
-        if (keepBody) {
-            return new Response(status, in.readNBytes(Math.toIntExact(contentLength)));
-        }
-        in.skipNBytes(contentLength);
-        return new Response(status, null);
+        return new Response(status, in.readNBytes(Math.toIntExact(contentLength)));
     }
 
     private String readLine() throws IOException {

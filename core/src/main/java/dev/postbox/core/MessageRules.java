@@ -5,6 +5,7 @@ import dev.postbox.core.api.MessageAttributeValue;
 import java.math.BigDecimal;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.ToLongFunction;
 import java.util.regex.Pattern;
 
 /** Content rules for messages (sqs-reference.md §4): characters, attributes, size. */
@@ -147,28 +148,23 @@ public final class MessageRules {
 
     /** At least {@link #size}: three bytes per char of the text fields. */
     public static long sizeBound(String body, Map<String, MessageAttributeValue> attributes) {
-        long chars = body.length();
-        long binary = 0;
-        for (Map.Entry<String, MessageAttributeValue> entry : attributes.entrySet()) {
-            MessageAttributeValue value = entry.getValue();
-            chars += entry.getKey().length() + (value.dataType() == null ? 0 : value.dataType().length());
-            if (value.stringValue() != null) {
-                chars += value.stringValue().length();
-            } else if (value.binaryValue() != null) {
-                binary += value.binaryValue().length;
-            }
-        }
-        return 3 * chars + binary;
+        return measure(body, attributes, text -> text == null ? 0 : 3L * text.length());
     }
 
     /** Counted size: UTF-8 body plus, per user attribute, name, type and value bytes (system attributes excluded). */
     public static long size(String body, Map<String, MessageAttributeValue> attributes) {
-        long size = utf8Length(body);
+        return measure(body, attributes, MessageRules::utf8Length);
+    }
+
+    /** The message's text fields measured by {@code textBytes}, plus its binary values' bytes. */
+    private static long measure(String body, Map<String, MessageAttributeValue> attributes,
+                                ToLongFunction<String> textBytes) {
+        long size = textBytes.applyAsLong(body);
         for (Map.Entry<String, MessageAttributeValue> entry : attributes.entrySet()) {
             MessageAttributeValue value = entry.getValue();
-            size += utf8Length(entry.getKey()) + utf8Length(value.dataType());
+            size += textBytes.applyAsLong(entry.getKey()) + textBytes.applyAsLong(value.dataType());
             if (value.stringValue() != null) {
-                size += utf8Length(value.stringValue());
+                size += textBytes.applyAsLong(value.stringValue());
             } else if (value.binaryValue() != null) {
                 size += value.binaryValue().length;
             }

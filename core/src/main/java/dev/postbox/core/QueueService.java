@@ -55,6 +55,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.ToLongBiFunction;
 import java.util.regex.Pattern;
 
 /**
@@ -494,18 +495,20 @@ public final class QueueService implements SqsApi, AutoCloseable {
 
     /** The batch's counted size if it is over the limit; measured only when its bound is (see MessageRules). */
     private static OptionalLong oversizedPayload(List<SendMessageBatch.RequestEntry> entries) {
-        long bound = 0;
-        for (SendMessageBatch.RequestEntry entry : entries) {
-            bound += MessageRules.sizeBound(orEmpty(entry.messageBody()), orEmpty(entry.messageAttributes()));
-        }
-        if (bound <= Limits.MAX_BATCH_PAYLOAD_BYTES) {
+        if (total(entries, MessageRules::sizeBound) <= Limits.MAX_BATCH_PAYLOAD_BYTES) {
             return OptionalLong.empty();
         }
-        long size = 0;
-        for (SendMessageBatch.RequestEntry entry : entries) {
-            size += MessageRules.size(orEmpty(entry.messageBody()), orEmpty(entry.messageAttributes()));
-        }
+        long size = total(entries, MessageRules::size);
         return size > Limits.MAX_BATCH_PAYLOAD_BYTES ? OptionalLong.of(size) : OptionalLong.empty();
+    }
+
+    private static long total(List<SendMessageBatch.RequestEntry> entries,
+                              ToLongBiFunction<String, Map<String, MessageAttributeValue>> measure) {
+        long total = 0;
+        for (SendMessageBatch.RequestEntry entry : entries) {
+            total += measure.applyAsLong(orEmpty(entry.messageBody()), orEmpty(entry.messageAttributes()));
+        }
+        return total;
     }
 
     private static String orEmpty(String text) {

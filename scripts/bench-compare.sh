@@ -61,8 +61,9 @@ if [ -n "${BENCH_WORKLOADS:-}" ]; then
   workloads=("${chosen[@]}")
 fi
 
-run_one() { # label, command that starts the server (gets PORT), workload, round
-  local label=$1 start=$2 workload=$3 round=$4 port pid
+run_one() { # server label, workload, round
+  local label=$1 workload=$2 round=$3 start port pid
+  start=$(server_command "$label") || exit 2
   port=$(free_port)
   PORT=$port bash -c "$start" >"/tmp/bench-$label.log" 2>&1 &
   pid=$!
@@ -92,8 +93,7 @@ server_command() {
 for ((round = 1; round <= rounds; round++)); do
   for workload in "${workloads[@]}"; do
     for server in $servers; do
-      command=$(server_command "$server") || exit 2
-      run_one "$server" "$command" "$workload" "$round"
+      run_one "$server" "$workload" "$round"
     done
   done
 done

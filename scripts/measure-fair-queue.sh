@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Fair-queue measurement (see it/src/test/java/dev/postbox/it/FairQueueLatency.java). Usage: [seconds]
+# Fair-queue measurement (see bench/src/main/java/dev/postbox/bench/probe/FairQueueLatency.java). Usage: [seconds]
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/scripts/jdk.sh"
 cd "$root"
 ./mvnw -q -B install -DskipTests >/dev/null
-cp=$(./mvnw -q -B -pl it dependency:build-classpath -Dmdep.outputFile=/dev/stdout -Dmdep.includeScope=test)
-exec "$JAVA_HOME/bin/java" -cp "it/target/test-classes:$cp" dev.postbox.it.FairQueueLatency "${1:-10}"
+exec "$JAVA_HOME/bin/java" -cp "bench/target/postbox-bench-0.1.0-SNAPSHOT.jar:bench/target/lib/*" \
+  dev.postbox.bench.probe.FairQueueLatency "${1:-10}"

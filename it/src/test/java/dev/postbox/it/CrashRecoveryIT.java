@@ -53,7 +53,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class CrashRecoveryIT {
     private static final int CYCLES = Integer.getInteger("postbox.crash.cycles", 20);
     private static final int FIFO_GROUPS = 4;
-    private static final String SMALL_SEGMENTS = "-Dpostbox.commit-log.segment-bytes=65536";
+    /** The configuration key {@code storage.commit-log-segment-bytes}, as the environment gives it. */
+    private static final String SEGMENT_BYTES_VARIABLE = "POSTBOX_STORAGE_COMMIT_LOG_SEGMENT_BYTES";
 
     @TempDir
     Path dataDir;
@@ -247,9 +248,9 @@ class CrashRecoveryIT {
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         if (starts++ % 2 == 0) {
             // Every other start, the first included, creates 64 KiB commit-log segments (not 64 MiB; segments keep
-            // their size when reused): they fill, get
-            // checkpointed, reclaimed and reused many times per cycle, so the kills land in all of that too.
-            builder.environment().merge("POSTBOX_JAVA_OPTS", SMALL_SEGMENTS, (a, b) -> a + " " + b);
+            // their size when reused): they fill, get checkpointed, reclaimed and reused many times per cycle, so the
+            // kills land in all of that too.
+            builder.environment().put(SEGMENT_BYTES_VARIABLE, Integer.toString(64 * 1024));
         }
         Process process = builder.start();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();

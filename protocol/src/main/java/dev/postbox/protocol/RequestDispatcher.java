@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.postbox.core.ErrorCode;
 import dev.postbox.core.SqsException;
 import dev.postbox.core.api.CallContext;
-import dev.postbox.core.api.ReceiveMessage;
 import dev.postbox.core.api.SqsApi;
 import dev.postbox.core.api.Waits;
 
@@ -14,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -35,17 +33,8 @@ public final class RequestDispatcher {
      * @param region        region in ARNs
      * @param accountId     the account of this server (the SenderId of unsigned requests)
      * @param publicBaseUrl scheme://host:port that queue URLs start with; null to use the request's Host
-     * @param blockingCalls where every operation but the sends and deletes runs: those may wait for the disk with a
-     *                      durable store (a queue change for its fsync, a receive for a payload read), so the server
-     *                      gives them virtual threads; {@code Runnable::run} (the caller's thread) when the store
-     *                      never blocks. Sends and deletes never block (the store completes them when stored) and
-     *                      run on the caller's thread.
      */
-    public record Settings(String region, String accountId, String publicBaseUrl, Executor blockingCalls) {
-        /** Every operation runs on the caller's thread (a store that never blocks, or a caller that may block). */
-        public Settings(String region, String accountId, String publicBaseUrl) {
-            this(region, accountId, publicBaseUrl, Runnable::run);
-        }
+    public record Settings(String region, String accountId, String publicBaseUrl) {
     }
 
     private enum Protocol { JSON, QUERY }
@@ -58,16 +47,10 @@ public final class RequestDispatcher {
         this.settings = settings;
     }
 
-    /** {@link #handle(HttpExchange.Request, String, Executor)} with waits resuming on new virtual threads. */
-    public CompletableFuture<HttpExchange.Response> handle(HttpExchange.Request request, String requestId) {
-        return handle(request, requestId, Waits.ON_VIRTUAL_THREADS);
-    }
-
     /**
-     * The response. Already complete when the store never blocks ({@link Settings#blockingCalls} runs on the
-     * caller's thread), except for a ReceiveMessage that waits; with a durable store a send or delete completes with
-     * its group commit, on the store's committer thread, and other operations on a thread of {@code blockingCalls}.
-     * Never completes exceptionally: failures become error responses.
+     * The response: complete at once unless the operation waits (a long poll, a durable store's commit or read), and
+     * then completed by whichever thread finished that. Never completes exceptionally: failures become error
+     * responses. Called on an event loop: nothing here blocks (the {@code SqsApi} contract).
      *
      * @param waits where the caller's long polls resume and keep their deadlines (see {@link Waits})
      */
@@ -156,93 +139,56 @@ public final class RequestDispatcher {
                                                    CallContext call) {
         boolean queuePath = isQueuePath(request.path());
         if (queuePath && (action == Action.CreateQueue || action == Action.ListQueues)) {
-            throw new SqsException(ErrorCode.INVALID_ACTION, "The action " + action + " is not valid for this endpoint.");
+            throw new SqsException(ErrorCode.INVALID_ACTION, "The action " + action
+                    + " is not valid for this endpoint.");
         }
         String queueUrl = p.string("QueueUrl");
         if ((queueUrl == null || queueUrl.isEmpty()) && queuePath) {
             queueUrl = call.baseUrl() + request.path();
         }
-        switch (action) {
-            case SendMessage -> {
-                return api.sendMessage(call, Requests.sendMessage(p, queueUrl)).thenApply(Results::sendMessage);
-            }
-            case SendMessageBatch -> {
-                return api.sendMessageBatch(call, Requests.sendMessageBatch(p, queueUrl))
-                        .thenApply(Results::sendMessageBatch);
-            }
-            case DeleteMessage -> {
-                return api.deleteMessage(call, Requests.deleteMessage(p, queueUrl)).thenApply(none -> null);
-            }
-            case DeleteMessageBatch -> {
-                return api.deleteMessageBatch(call, Requests.deleteMessageBatch(p, queueUrl))
-                        .thenApply(Results::deleteMessageBatch);
-            }
-            case ReceiveMessage -> {
-                ReceiveMessage.Request receive = Requests.receiveMessage(p, queueUrl);
-                return CompletableFuture.supplyAsync(() -> api.receiveMessage(call, receive), settings.blockingCalls())
-                        .thenCompose(result -> result).thenApply(Results::receiveMessage);
-            }
-            default -> {
-                String url = queueUrl;
-                return CompletableFuture.supplyAsync(() -> callBlocking(action, p, url, call), settings.blockingCalls());
-            }
-        }
+        return switch (action) {
+            case CreateQueue -> api.createQueue(call, Requests.createQueue(p)).thenApply(Results::createQueue);
+            case GetQueueUrl -> api.getQueueUrl(call, Requests.getQueueUrl(p)).thenApply(Results::getQueueUrl);
+            case ListQueues -> api.listQueues(call, Requests.listQueues(p)).thenApply(Results::listQueues);
+            case DeleteQueue -> noOutput(api.deleteQueue(call, Requests.deleteQueue(p, queueUrl)));
+            case GetQueueAttributes -> api.getQueueAttributes(call, Requests.getQueueAttributes(p, queueUrl))
+                    .thenApply(Results::getQueueAttributes);
+            case SetQueueAttributes ->
+                    noOutput(api.setQueueAttributes(call, Requests.setQueueAttributes(p, queueUrl)));
+            case PurgeQueue -> noOutput(api.purgeQueue(call, Requests.purgeQueue(p, queueUrl)));
+            case SendMessage ->
+                    api.sendMessage(call, Requests.sendMessage(p, queueUrl)).thenApply(Results::sendMessage);
+            case SendMessageBatch -> api.sendMessageBatch(call, Requests.sendMessageBatch(p, queueUrl))
+                    .thenApply(Results::sendMessageBatch);
+            case ReceiveMessage -> api.receiveMessage(call, Requests.receiveMessage(p, queueUrl))
+                    .thenApply(Results::receiveMessage);
+            case DeleteMessage -> noOutput(api.deleteMessage(call, Requests.deleteMessage(p, queueUrl)));
+            case DeleteMessageBatch -> api.deleteMessageBatch(call, Requests.deleteMessageBatch(p, queueUrl))
+                    .thenApply(Results::deleteMessageBatch);
+            case ChangeMessageVisibility ->
+                    noOutput(api.changeMessageVisibility(call, Requests.changeMessageVisibility(p, queueUrl)));
+            case ChangeMessageVisibilityBatch -> api.changeMessageVisibilityBatch(call,
+                            Requests.changeMessageVisibilityBatch(p, queueUrl))
+                    .thenApply(Results::changeMessageVisibilityBatch);
+            case TagQueue -> noOutput(api.tagQueue(call, Requests.tagQueue(p, queueUrl)));
+            case UntagQueue -> noOutput(api.untagQueue(call, Requests.untagQueue(p, queueUrl)));
+            case ListQueueTags -> api.listQueueTags(call, Requests.listQueueTags(p, queueUrl))
+                    .thenApply(Results::listQueueTags);
+            case AddPermission -> noOutput(api.addPermission(call, Requests.addPermission(p, queueUrl)));
+            case RemovePermission -> noOutput(api.removePermission(call, Requests.removePermission(p, queueUrl)));
+            case ListDeadLetterSourceQueues -> api.listDeadLetterSourceQueues(call,
+                    Requests.listDeadLetterSourceQueues(p, queueUrl)).thenApply(Results::listDeadLetterSourceQueues);
+            case StartMessageMoveTask -> api.startMessageMoveTask(call, Requests.startMessageMoveTask(p))
+                    .thenApply(Results::startMessageMoveTask);
+            case ListMessageMoveTasks -> api.listMessageMoveTasks(call, Requests.listMessageMoveTasks(p))
+                    .thenApply(Results::listMessageMoveTasks);
+            case CancelMessageMoveTask -> api.cancelMessageMoveTask(call, Requests.cancelMessageMoveTask(p))
+                    .thenApply(Results::cancelMessageMoveTask);
+        };
     }
 
-    /** An operation that may wait for the store (see {@link Settings#blockingCalls}); its result tree or null. */
-    private ObjectNode callBlocking(Action action, Params p, String queueUrl, CallContext call) {
-        return switch (action) {
-            case CreateQueue -> Results.createQueue(api.createQueue(call, Requests.createQueue(p)));
-            case GetQueueUrl -> Results.getQueueUrl(api.getQueueUrl(call, Requests.getQueueUrl(p)));
-            case ListQueues -> Results.listQueues(api.listQueues(call, Requests.listQueues(p)));
-            case DeleteQueue -> {
-                api.deleteQueue(call, Requests.deleteQueue(p, queueUrl));
-                yield null;
-            }
-            case GetQueueAttributes ->
-                    Results.getQueueAttributes(api.getQueueAttributes(call, Requests.getQueueAttributes(p, queueUrl)));
-            case SetQueueAttributes -> {
-                api.setQueueAttributes(call, Requests.setQueueAttributes(p, queueUrl));
-                yield null;
-            }
-            case PurgeQueue -> {
-                api.purgeQueue(call, Requests.purgeQueue(p, queueUrl));
-                yield null;
-            }
-            case SendMessage, SendMessageBatch, ReceiveMessage, DeleteMessage, DeleteMessageBatch ->
-                    throw new IllegalStateException(action + " returns a future: dispatched above");
-            case ChangeMessageVisibility -> {
-                api.changeMessageVisibility(call, Requests.changeMessageVisibility(p, queueUrl));
-                yield null;
-            }
-            case ChangeMessageVisibilityBatch -> Results.changeMessageVisibilityBatch(
-                    api.changeMessageVisibilityBatch(call, Requests.changeMessageVisibilityBatch(p, queueUrl)));
-            case TagQueue -> {
-                api.tagQueue(call, Requests.tagQueue(p, queueUrl));
-                yield null;
-            }
-            case UntagQueue -> {
-                api.untagQueue(call, Requests.untagQueue(p, queueUrl));
-                yield null;
-            }
-            case ListQueueTags -> Results.listQueueTags(api.listQueueTags(call, Requests.listQueueTags(p, queueUrl)));
-            case AddPermission -> {
-                api.addPermission(call, Requests.addPermission(p, queueUrl));
-                yield null;
-            }
-            case RemovePermission -> {
-                api.removePermission(call, Requests.removePermission(p, queueUrl));
-                yield null;
-            }
-            case ListDeadLetterSourceQueues -> Results.listDeadLetterSourceQueues(
-                    api.listDeadLetterSourceQueues(call, Requests.listDeadLetterSourceQueues(p, queueUrl)));
-            case StartMessageMoveTask ->
-                    Results.startMessageMoveTask(api.startMessageMoveTask(call, Requests.startMessageMoveTask(p)));
-            case ListMessageMoveTasks ->
-                    Results.listMessageMoveTasks(api.listMessageMoveTasks(call, Requests.listMessageMoveTasks(p)));
-            case CancelMessageMoveTask ->
-                    Results.cancelMessageMoveTask(api.cancelMessageMoveTask(call, Requests.cancelMessageMoveTask(p)));
-        };
+    private static CompletableFuture<ObjectNode> noOutput(CompletableFuture<Void> done) {
+        return done.thenApply(none -> null);
     }
 
     private static boolean isQueuePath(String path) {

@@ -1,8 +1,9 @@
 package dev.postbox.protocol;
 
-import dev.postbox.core.QueueService;
+import dev.postbox.core.ErrorCode;
 import dev.postbox.core.ReceiptHandles;
-import dev.postbox.store.embedded.InMemoryQueueStore;
+import dev.postbox.core.service.QueueService;
+import dev.postbox.store.memory.InMemoryQueueStore;
 import dev.postbox.testkit.ManualClock;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -17,11 +18,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Wire samples for both protocols, through the real engine (in-memory store, manual clock). */
 class RequestDispatcherTest {
+    private final ManualClock clock = new ManualClock();
     private RequestDispatcher dispatcher;
 
     @BeforeEach
     void setUp() {
-        QueueService service = new QueueService(new InMemoryQueueStore(), new ManualClock(),
+        QueueService service = new QueueService(new InMemoryQueueStore(), clock,
                 new ReceiptHandles(new byte[32]), QueueService.Settings.defaults());
         dispatcher = new RequestDispatcher(service, new RequestDispatcher.Settings("us-east-1", "000000000000", null));
     }
@@ -30,7 +32,7 @@ class RequestDispatcherTest {
         HttpExchange.Headers headers = HttpExchange.Headers.ofLowerCase(Map.of("x-amz-target",
                 "AmazonSQS." + operation, "content-type", "application/x-amz-json-1.0", "host", "localhost:9324"));
         return dispatcher.handle(new HttpExchange.Request("POST", "/", null, headers,
-                body.getBytes(StandardCharsets.UTF_8)), "req-1").join();
+                body.getBytes(StandardCharsets.UTF_8)), "req-1", clock.waitsOnVirtualThreads()).join();
     }
 
     private HttpExchange.Response query(String path, String form) {
@@ -38,7 +40,7 @@ class RequestDispatcherTest {
         headers.put("content-type", "application/x-www-form-urlencoded; charset=utf-8");
         headers.put("host", "localhost:9324");
         return dispatcher.handle(new HttpExchange.Request("POST", path, null, HttpExchange.Headers.ofLowerCase(headers),
-                form.getBytes(StandardCharsets.UTF_8)), "req-2").join();
+                form.getBytes(StandardCharsets.UTF_8)), "req-2", clock.waitsOnVirtualThreads()).join();
     }
 
     private static String text(HttpExchange.Response response) {
@@ -179,5 +181,22 @@ class RequestDispatcherTest {
         // A bare queue name works as a QueueUrl too.
         query("/", "Action=SendMessage&QueueUrl=a&MessageBody=bare");
         assertThat(text(query("/", "Action=ReceiveMessage&QueueUrl=a"))).contains("<Body>bare</Body>");
+    }
+
+    @Test
+    void aServerSideErrorIsARetryableReceiverFaultInEitherProtocol() {
+        HttpExchange.Response json = RequestDispatcher.error(new HttpExchange.Request("POST", "/", null,
+                HttpExchange.Headers.ofLowerCase(Map.of("x-amz-target", "AmazonSQS.SendMessage")), new byte[0]),
+                ErrorCode.SERVICE_UNAVAILABLE, "Retry the request.", "req-3");
+        assertThat(json.status()).isEqualTo(503);
+        assertThat(json.headers()).containsEntry("x-amzn-query-error", "ServiceUnavailable;Receiver");
+        assertThat(text(json)).isEqualTo("{\"__type\":\"com.amazon.coral.service#ServiceUnavailableException\","
+                + "\"message\":\"Retry the request.\"}");
+        HttpExchange.Response query = RequestDispatcher.error(new HttpExchange.Request("POST", "/", null,
+                HttpExchange.Headers.ofLowerCase(Map.of()), new byte[0]), ErrorCode.SERVICE_UNAVAILABLE,
+                "Retry the request.", "req-4");
+        assertThat(query.status()).isEqualTo(503);
+        assertThat(text(query)).contains("<Type>Receiver</Type><Code>ServiceUnavailable</Code>")
+                .contains("<Message>Retry the request.</Message>");
     }
 }

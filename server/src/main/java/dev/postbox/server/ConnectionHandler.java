@@ -7,6 +7,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -40,6 +41,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         /** @param waits where the request's long poll, if it waits, resumes and keeps its deadline */
         CompletableFuture<HttpExchange.Response> answer(HttpExchange.Request request, Waits waits);
 
+        /** Where the long polls of a connection on this event loop resume and keep their deadlines. */
+        Waits waitsOn(EventLoop eventLoop);
+
         /** The answer to a request whose body exceeds the configured bound (its body is not read). */
         HttpExchange.Response tooLarge(HttpExchange.Request request);
     }
@@ -62,28 +66,19 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private final Answerer answerer;
-    private final boolean pollsOnEventLoop;
     private final Queue<Object> waiting = new ArrayDeque<>();
     private boolean answering;
     /** Where this connection's long polls resume and keep their deadlines; set once the channel has its loop. */
     private Waits waits;
 
-    /**
-     * Requests are handed to the answerer on the connection's event loop, which must not block there (it moves
-     * what may block to threads of its own).
-     *
-     * @param pollsOnEventLoop whether woken long polls resume and their deadlines are kept on the connection's event
-     *                         loop (when receiving never blocks: no hand-offs at all), or polls resume on virtual
-     *                         threads with deadlines on the shared timer
-     */
-    ConnectionHandler(Answerer answerer, boolean pollsOnEventLoop) {
+    /** Requests are handed to the answerer on the connection's event loop, which must not block there. */
+    ConnectionHandler(Answerer answerer) {
         this.answerer = answerer;
-        this.pollsOnEventLoop = pollsOnEventLoop;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        waits = pollsOnEventLoop ? Waits.on(ctx.channel().eventLoop()) : Waits.ON_VIRTUAL_THREADS;
+        waits = answerer.waitsOn(ctx.channel().eventLoop());
     }
 
     @Override

@@ -20,8 +20,9 @@ public final class Main {
     private static final String FOOTER = String.join(System.lineSeparator(), "",
             "Configuration precedence: defaults < --config file < POSTBOX_* environment variables < flags.",
             "Config keys: http.host, http.port, http.public-base-url, http.max-request-bytes, storage.kind,",
-            "storage.data-dir, storage.fsync (always|interval), storage.fsync-interval-ms, sqs.account-id,",
-            "sqs.region, sqs.queue-reuse-delay-seconds, sqs.purge-interval-seconds.");
+            "storage.data-dir, storage.fsync (always|interval), storage.fsync-interval-ms,",
+            "storage.commit-log-segment-bytes, sqs.account-id, sqs.region, sqs.queue-reuse-delay-seconds,",
+            "sqs.purge-interval-seconds.");
     /** Flags are part of the interface people script against: keep them stable. */
     private static final Options OPTIONS = new Options()
             .addOption(valued("host", "Interface to listen on (default 127.0.0.1)."))
@@ -114,7 +115,8 @@ public final class Main {
         PostboxConfig config = PostboxConfig.resolve(configFile, System.getenv(), values);
         PostboxServer server = PostboxServer.start(config);
         String storageText = config.storage() == PostboxConfig.StorageKind.MEMORY ? "memory"
-                : "embedded in " + config.dataDir().toAbsolutePath().normalize() + ", fsync " + config.fsync();
+                : "embedded in " + config.dataDir().toAbsolutePath().normalize() + ", fsync "
+                + config.fsync().name().toLowerCase(java.util.Locale.ROOT);
         out.println("Postbox listening on " + server.endpoint() + " (storage: " + storageText + ", region "
                 + config.region() + ", account " + config.accountId() + ")");
         out.flush();

@@ -1,5 +1,8 @@
 package dev.postbox.server;
 
+import dev.postbox.store.rocksdb.journal.FsyncPolicy;
+import dev.postbox.store.rocksdb.journal.Journal;
+
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -17,9 +20,10 @@ import java.util.regex.Pattern;
  * file ({@code --config}), environment variables ({@code POSTBOX_HTTP_PORT} for {@code http.port}), command-line
  * flags. Every value is validated at start; an error names the key and the bad value.
  */
-public record PostboxConfig(String host, int port, StorageKind storage, Path dataDir, String fsync,
-                            Duration fsyncInterval, String accountId, String region, String publicBaseUrl,
-                            int maxRequestBytes, Duration queueReuseDelay, Duration purgeInterval) {
+public record PostboxConfig(String host, int port, StorageKind storage, Path dataDir, FsyncPolicy fsync,
+                            Duration fsyncInterval, int commitLogSegmentBytes, String accountId, String region,
+                            String publicBaseUrl, int maxRequestBytes, Duration queueReuseDelay,
+                            Duration purgeInterval) {
 
     /** {@code embedded}: durable, in the data directory (default). {@code memory}: ephemeral, for tests. */
     public enum StorageKind { EMBEDDED, MEMORY }
@@ -32,6 +36,8 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
     public static final String STORAGE_DATA_DIR = "storage.data-dir";
     public static final String STORAGE_FSYNC = "storage.fsync";
     public static final String STORAGE_FSYNC_INTERVAL_MS = "storage.fsync-interval-ms";
+    /** The size of new commit-log segments; small ones make segments turn over often (the crash test). */
+    public static final String STORAGE_COMMIT_LOG_SEGMENT_BYTES = "storage.commit-log-segment-bytes";
     public static final String SQS_ACCOUNT_ID = "sqs.account-id";
     public static final String SQS_REGION = "sqs.region";
     public static final String SQS_QUEUE_REUSE_DELAY_SECONDS = "sqs.queue-reuse-delay-seconds";
@@ -45,12 +51,14 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
             Map.entry(STORAGE_DATA_DIR, "postbox-data"),
             Map.entry(STORAGE_FSYNC, "always"),
             Map.entry(STORAGE_FSYNC_INTERVAL_MS, "100"),
+            Map.entry(STORAGE_COMMIT_LOG_SEGMENT_BYTES, Integer.toString(Journal.Settings.DEFAULT_SEGMENT_BYTES)),
             Map.entry(SQS_ACCOUNT_ID, "000000000000"),
             Map.entry(SQS_REGION, "us-east-1"),
             Map.entry(SQS_QUEUE_REUSE_DELAY_SECONDS, "60"),
             Map.entry(SQS_PURGE_INTERVAL_SECONDS, "60"));
     private static final Set<String> KEYS = Set.of(HTTP_HOST, HTTP_PORT, HTTP_PUBLIC_BASE_URL, HTTP_MAX_REQUEST_BYTES,
-            STORAGE_KIND, STORAGE_DATA_DIR, STORAGE_FSYNC, STORAGE_FSYNC_INTERVAL_MS, SQS_ACCOUNT_ID, SQS_REGION,
+            STORAGE_KIND, STORAGE_DATA_DIR, STORAGE_FSYNC, STORAGE_FSYNC_INTERVAL_MS, STORAGE_COMMIT_LOG_SEGMENT_BYTES,
+            SQS_ACCOUNT_ID, SQS_REGION,
             SQS_QUEUE_REUSE_DELAY_SECONDS, SQS_PURGE_INTERVAL_SECONDS);
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
     private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-\\d+");
@@ -134,8 +142,10 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
         } catch (IllegalArgumentException e) {
             throw bad(STORAGE_KIND, v.get(STORAGE_KIND), "supported kinds: embedded, memory");
         }
-        String fsync = v.get(STORAGE_FSYNC).trim().toLowerCase(Locale.ROOT);
-        if (!fsync.equals("always") && !fsync.equals("interval")) {
+        FsyncPolicy fsync;
+        try {
+            fsync = FsyncPolicy.valueOf(v.get(STORAGE_FSYNC).trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
             throw bad(STORAGE_FSYNC, v.get(STORAGE_FSYNC), "supported policies: always, interval");
         }
         String dataDir = v.get(STORAGE_DATA_DIR).trim();
@@ -143,8 +153,9 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
             throw bad(STORAGE_DATA_DIR, dataDir, "a directory path is needed");
         }
         return new PostboxConfig(v.get(HTTP_HOST), integer(v, HTTP_PORT, 0, 65_535), storage, Path.of(dataDir),
-                fsync, Duration.ofMillis(integer(v, STORAGE_FSYNC_INTERVAL_MS, 1, 60_000)), account, region,
-                baseUrl, integer(v, HTTP_MAX_REQUEST_BYTES, 1_100_000, 256 * 1024 * 1024),
+                fsync, Duration.ofMillis(integer(v, STORAGE_FSYNC_INTERVAL_MS, 1, 60_000)),
+                integer(v, STORAGE_COMMIT_LOG_SEGMENT_BYTES, 64 * 1024, 1 << 30), account, region, baseUrl,
+                integer(v, HTTP_MAX_REQUEST_BYTES, 1_100_000, 256 * 1024 * 1024),
                 Duration.ofSeconds(integer(v, SQS_QUEUE_REUSE_DELAY_SECONDS, 0, 3600)),
                 Duration.ofSeconds(integer(v, SQS_PURGE_INTERVAL_SECONDS, 0, 3600)));
     }

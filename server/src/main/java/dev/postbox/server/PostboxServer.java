@@ -1,18 +1,21 @@
 package dev.postbox.server;
 
 import dev.postbox.core.ErrorCode;
-import dev.postbox.core.QueueService;
 import dev.postbox.core.ReceiptHandles;
 import dev.postbox.core.api.Waits;
+import dev.postbox.core.service.QueueService;
 import dev.postbox.core.store.QueueStore;
+import dev.postbox.core.time.ServiceClock;
 import dev.postbox.protocol.HttpExchange;
 import dev.postbox.protocol.RequestDispatcher;
-import dev.postbox.store.embedded.EmbeddedQueueStore;
-import dev.postbox.store.embedded.InMemoryQueueStore;
+import dev.postbox.store.memory.InMemoryQueueStore;
+import dev.postbox.store.rocksdb.RocksDbQueueStore;
+import dev.postbox.store.rocksdb.journal.Journal;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
@@ -23,11 +26,9 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -35,11 +36,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A running Postbox: HTTP (Netty) in front of the queue service. Embeddable: {@code PostboxServer.start(config)} in
  * tests or applications, {@link Main} for the command line.
  *
- * <p>Threads: a few event loops read and write every connection. With the in-memory store a request is answered on
- * its connection's event loop (nothing there blocks), and so is a woken long poll. With the durable store a request
- * is decoded on the event loop; a send is staged there and answered by the committer thread once its group commit is
- * durable, and every other operation (which may wait for the disk) runs on a virtual thread. A long poll holds no
- * thread while it waits (see {@code QueueStore.whenReceivable}).
+ * <p>Threads: a few event loops read and write every connection. Every request is decoded and dispatched on its
+ * connection's event loop, whatever the store: no {@code SqsApi} call blocks (the {@code QueueStore} contract), so
+ * the answer is written there when it is ready at once, or by whichever thread completes it later (a durable store's
+ * committer, say). A long poll holds no thread while it waits: it resumes on its connection's event loop, and its
+ * deadline is kept there, on the server's clock (decision 0015).
  */
 public final class PostboxServer implements AutoCloseable, ConnectionHandler.Answerer {
     private static final System.Logger LOG = System.getLogger(PostboxServer.class.getName());
@@ -48,6 +49,7 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
     private static final byte[] HEALTHY = "{\"status\":\"UP\"}".getBytes(StandardCharsets.US_ASCII);
 
     private final PostboxConfig config;
+    private final ServiceClock clock;
     private final QueueStore store;
     private final QueueService service;
     private final RequestDispatcher dispatcher;
@@ -56,26 +58,23 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
     private Channel listener;
     private volatile boolean stopped;
 
-    private PostboxServer(PostboxConfig config, InstantSource clock) {
+    private PostboxServer(PostboxConfig config, ServiceClock clock) {
         this.config = config;
+        this.clock = clock;
         this.store = switch (config.storage()) {
             case MEMORY -> new InMemoryQueueStore();
-            case EMBEDDED -> EmbeddedQueueStore.open(config.dataDir(), EmbeddedQueueStore.fsyncPolicy(config.fsync()),
-                    config.fsyncInterval(), clock);
+            case EMBEDDED -> RocksDbQueueStore.open(new Journal.Settings(config.dataDir(), config.fsync(),
+                    config.fsyncInterval(), config.commitLogSegmentBytes()), clock);
         };
         this.service = new QueueService(store, clock, new ReceiptHandles(store.receiptHandleSecret()),
                 new QueueService.Settings(config.accountId(), config.queueReuseDelay(), config.purgeInterval()));
-        // With the durable store, operations that may wait for the disk run on virtual threads (sends and deletes
-        // complete when their group commit does and need none); with the in-memory store nothing blocks.
-        Executor blockingCalls = storeNeverBlocks() ? Runnable::run : Waits.VIRTUAL_THREADS;
         this.dispatcher = new RequestDispatcher(service, new RequestDispatcher.Settings(config.region(),
-                config.accountId(), config.publicBaseUrl(), blockingCalls));
+                config.accountId(), config.publicBaseUrl()));
         this.eventLoops = new NioEventLoopGroup(Runtime.getRuntime().availableProcessors(),
                 new DefaultThreadFactory("postbox-http", true));
     }
 
     private void listen() {
-        boolean pollsOnEventLoop = storeNeverBlocks();
         listener = new ServerBootstrap()
                 .group(eventLoops)
                 .channel(NioServerSocketChannel.class)
@@ -89,7 +88,7 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
                         channel.pipeline().addLast(
                                 new HttpServerCodec(MAX_REQUEST_LINE_AND_HEADERS, MAX_REQUEST_LINE_AND_HEADERS, 8192),
                                 new ConnectionHandler.BoundedAggregator(config.maxRequestBytes()),
-                                new ConnectionHandler(PostboxServer.this, pollsOnEventLoop));
+                                new ConnectionHandler(PostboxServer.this));
                     }
                 })
                 .bind(config.host(), config.port())
@@ -97,22 +96,19 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
                 .channel();
     }
 
-    /** The in-memory store never waits for a disk: everything it does may run on an event loop. */
-    private boolean storeNeverBlocks() {
-        return config.storage() == PostboxConfig.StorageKind.MEMORY;
-    }
-
     public static PostboxServer start(PostboxConfig config) {
-        return start(config, InstantSource.system());
+        return start(config, ServiceClock.system());
     }
 
-    /** Starts with an injected clock (tests drive time by hand). */
-    public static PostboxServer start(PostboxConfig config, InstantSource clock) {
+    /** Starts with an injected clock (tests drive time, long-poll deadlines included, by hand). */
+    public static PostboxServer start(PostboxConfig config, ServiceClock clock) {
         PostboxServer server = new PostboxServer(config, clock);
         try {
+            server.service.resumeMoveTasks();
             server.listen();
         } catch (RuntimeException e) {
             server.eventLoops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            server.service.close();
             server.store.close();
             throw e;
         }
@@ -127,6 +123,12 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
     public String endpoint() {
         String host = config.host().equals("0.0.0.0") ? "127.0.0.1" : config.host();
         return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port();
+    }
+
+    /** A connection's long polls resume on its event loop and keep their deadlines there, on the server's clock. */
+    @Override
+    public Waits waitsOn(EventLoop eventLoop) {
+        return new Waits(eventLoop, clock.timerOn(eventLoop));
     }
 
     @Override

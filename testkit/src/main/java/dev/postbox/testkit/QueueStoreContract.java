@@ -3,14 +3,16 @@ package dev.postbox.testkit;
 import dev.postbox.core.ErrorCode;
 import dev.postbox.core.QueueAttributes;
 import dev.postbox.core.SqsException;
-import dev.postbox.core.api.Waits;
 import dev.postbox.core.store.Delivery;
 import dev.postbox.core.store.MessageData;
+import dev.postbox.core.store.MoveTask;
 import dev.postbox.core.store.NewMessage;
+import dev.postbox.core.store.QueueCounts;
 import dev.postbox.core.store.QueueKey;
 import dev.postbox.core.store.QueueRecord;
 import dev.postbox.core.store.QueueStore;
 import dev.postbox.core.store.QueueStore.DeleteOutcome;
+import dev.postbox.core.time.Timer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -19,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -41,10 +44,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 public abstract class QueueStoreContract {
     protected static final Duration THIRTY_SECONDS = Duration.ofSeconds(30);
+    /** The name-reuse and purge windows the contract uses (the service's default, AWS's 60 s). */
+    protected static final Duration WINDOW = Duration.ofSeconds(60);
     /** Incarnations are unique per queue (stores key their data by it). */
     private static final AtomicLong INCARNATIONS = new AtomicLong(System.nanoTime());
     protected final ManualClock clock = new ManualClock();
     protected final QueueKey key = new QueueKey("000000000000", "contract");
+    /** Runs what the clock's timers hand over (a long poll's deadline, a queue's alarm). */
+    private final ScheduledExecutorService timerThread = Executors.newSingleThreadScheduledExecutor(
+            task -> new Thread(task, "contract-timer"));
+    /** Deadlines and alarms on the manual clock: they come when a test advances it, not in real time. */
+    protected final Timer timer = clock.timerOn(timerThread);
     protected QueueStore store;
 
     /** A new, empty store. */
@@ -56,13 +66,19 @@ public abstract class QueueStoreContract {
     @BeforeEach
     void createQueue() {
         store = newStore();
-        store.createQueue(queue(key, Map.of()));
+        create(queue(key, Map.of()));
     }
 
     @AfterEach
     void checkInvariants() {
         assertThat(invariantsHold(store)).as("store invariants").isTrue();
         store.close();
+        timerThread.shutdownNow();
+    }
+
+    /** A store's future, awaited: its result, or the exception (an SqsException, say) it failed with. */
+    protected static <T> T await(CompletableFuture<T> pending) {
+        return QueueStore.await(pending);
     }
 
     protected QueueRecord queue(QueueKey queueKey, Map<String, String> attributes) {
@@ -70,6 +86,11 @@ public abstract class QueueStoreContract {
         all.putAll(attributes);
         return new QueueRecord(queueKey, INCARNATIONS.incrementAndGet(), false, all, Map.of(), clock.instant(),
                 clock.instant());
+    }
+
+    /** Creates the queue with the name-reuse window of {@link #WINDOW}. */
+    protected QueueStore.CreateOutcome create(QueueRecord queue) {
+        return await(store.createQueue(queue, clock.instant().minus(WINDOW)));
     }
 
     protected NewMessage message(String body, Duration delay) {
@@ -83,9 +104,13 @@ public abstract class QueueStoreContract {
         return NewMessage.sent(data, now.plus(delay));
     }
 
+    protected List<QueueStore.Sent> send(QueueKey queue, NewMessage... messages) {
+        return await(store.send(queue, List.of(messages), clock.instant()));
+    }
+
     protected void send(String... bodies) {
         for (String body : bodies) {
-            QueueStore.await(store.send(key, List.of(message(body, Duration.ZERO)), clock.instant()));
+            send(key, message(body, Duration.ZERO));
         }
     }
 
@@ -94,58 +119,85 @@ public abstract class QueueStoreContract {
     }
 
     protected List<Delivery> receive(QueueKey queue, int max) {
-        return store.receive(queue, max, THIRTY_SECONDS, clock.instant(), null);
+        return receive(queue, max, THIRTY_SECONDS, null, null);
+    }
+
+    protected List<Delivery> receive(QueueKey queue, int max, Duration visibilityTimeout, QueueStore.Redrive redrive,
+                                     String attemptId) {
+        return await(store.receive(queue, new QueueStore.Receive(max, visibilityTimeout, redrive, attemptId),
+                clock.instant()));
     }
 
     protected DeleteOutcome delete(QueueKey queue, Delivery delivery) {
-        return QueueStore.await(store.delete(queue, delivery.sequence(), delivery.receiveCount(), clock.instant()));
+        return await(store.delete(queue, delivery.sequence(), delivery.receiveCount(), clock.instant()));
+    }
+
+    protected boolean changeVisibility(QueueKey queue, Delivery delivery, Instant visibleAt) {
+        return await(store.changeVisibility(queue, delivery.sequence(), delivery.receiveCount(), visibleAt,
+                clock.instant()));
+    }
+
+    protected QueueCounts counts(QueueKey queue) {
+        return await(store.counts(queue, clock.instant()));
+    }
+
+    /** Purges with the purge window of {@link #WINDOW}; whether it did. */
+    protected boolean purge(QueueKey queue) {
+        return await(store.purge(queue, clock.instant(), clock.instant().minus(WINDOW)));
     }
 
     protected QueueKey createFifoQueue(String name, Map<String, String> attributes) {
         QueueKey fifoKey = new QueueKey("000000000000", name);
         Map<String, String> all = new java.util.HashMap<>(QueueAttributes.fifoDefaults());
         all.putAll(attributes);
-        store.createQueue(new QueueRecord(fifoKey, INCARNATIONS.incrementAndGet(), true, all, Map.of(),
-                clock.instant(), clock.instant()));
+        create(new QueueRecord(fifoKey, INCARNATIONS.incrementAndGet(), true, all, Map.of(), clock.instant(),
+                clock.instant()));
         return fifoKey;
     }
 
     protected void sendTo(QueueKey queue, String body, String groupId, String deduplicationId) {
-        QueueStore.await(store.send(queue, List.of(message(body, Duration.ZERO, groupId, deduplicationId)), clock.instant()));
+        send(queue, message(body, Duration.ZERO, groupId, deduplicationId));
+    }
+
+    /** A long poll that waits until {@code deadline} on the manual clock; it counts down when woken. */
+    protected void waitUntil(QueueKey queue, Instant deadline, Runnable wake) {
+        store.whenReceivable(queue, deadline, clock.instant(), timer, wake);
     }
 
     @Test
     void createIsIdempotentAndReturnsTheStoredQueue() {
-        QueueStore.CreateOutcome again = store.createQueue(queue(key, Map.of("DelaySeconds", "5")));
-        assertThat(again.created()).isFalse();
+        QueueStore.CreateOutcome again = create(queue(key, Map.of("DelaySeconds", "5")));
+        assertThat(again.status()).isEqualTo(QueueStore.CreateOutcome.Status.EXISTS);
         assertThat(again.queue().attributes()).containsEntry("DelaySeconds", "0");
     }
 
     @Test
     void listsQueuesByPrefixInNameOrder() {
-        store.createQueue(queue(new QueueKey("000000000000", "b-queue"), Map.of()));
-        store.createQueue(queue(new QueueKey("000000000000", "a-queue"), Map.of()));
-        store.createQueue(queue(new QueueKey("111111111111", "a-other"), Map.of()));
-        assertThat(store.queues("000000000000", "")).extracting(q -> q.key().name())
+        create(queue(new QueueKey("000000000000", "b-queue"), Map.of()));
+        create(queue(new QueueKey("000000000000", "a-queue"), Map.of()));
+        create(queue(new QueueKey("111111111111", "a-other"), Map.of()));
+        assertThat(await(store.queues("000000000000", ""))).extracting(q -> q.key().name())
                 .containsExactly("a-queue", "b-queue", "contract");
-        assertThat(store.queues("000000000000", "a")).extracting(q -> q.key().name()).containsExactly("a-queue");
+        assertThat(await(store.queues("000000000000", "a"))).extracting(q -> q.key().name())
+                .containsExactly("a-queue");
     }
 
     @Test
     void updatesQueueAttributesAtomically() {
-        store.updateQueue(key, q -> q.withTags(Map.of("team", "x")));
-        assertThat(store.queue(key)).get().extracting(QueueRecord::tags).isEqualTo(Map.of("team", "x"));
+        await(store.updateQueue(key, q -> q.withTags(Map.of("team", "x"))));
+        assertThat(await(store.queue(key))).get().extracting(QueueRecord::tags).isEqualTo(Map.of("team", "x"));
     }
 
     @Test
     void deletedQueueIsGoneWithItsMessages() {
         send("a");
-        assertThat(store.deleteQueue(key)).isTrue();
-        assertThat(store.deleteQueue(key)).isFalse();
-        assertThat(store.queue(key)).isEmpty();
+        assertThat(await(store.deleteQueue(key, clock.instant()))).isTrue();
+        assertThat(await(store.deleteQueue(key, clock.instant()))).isFalse();
+        assertThat(await(store.queue(key))).isEmpty();
         assertThatThrownBy(() -> receive(1)).isInstanceOfSatisfying(SqsException.class,
                 e -> assertThat(e.code()).isEqualTo(ErrorCode.QUEUE_DOES_NOT_EXIST));
-        store.createQueue(queue(key, Map.of()));
+        clock.advance(WINDOW);
+        assertThat(create(queue(key, Map.of())).status()).isEqualTo(QueueStore.CreateOutcome.Status.CREATED);
         assertThat(receive(10)).isEmpty();
     }
 
@@ -157,7 +209,7 @@ public abstract class QueueStoreContract {
         assertThat(first).allSatisfy(d -> assertThat(d.receiveCount()).isEqualTo(1));
         assertThat(receive(10)).extracting(d -> d.data().body()).containsExactly("c");
         assertThat(receive(10)).isEmpty();
-        assertThat(store.counts(key, clock.instant()).inFlight()).isEqualTo(3);
+        assertThat(counts(key).inFlight()).isEqualTo(3);
     }
 
     @Test
@@ -176,8 +228,8 @@ public abstract class QueueStoreContract {
     @Test
     void zeroVisibilityTimeoutLeavesMessageVisible() {
         send("a");
-        assertThat(store.receive(key, 1, Duration.ZERO, clock.instant(), null)).hasSize(1);
-        assertThat(store.receive(key, 1, Duration.ZERO, clock.instant(), null)).singleElement()
+        assertThat(receive(key, 1, Duration.ZERO, null, null)).hasSize(1);
+        assertThat(receive(key, 1, Duration.ZERO, null, null)).singleElement()
                 .extracting(Delivery::receiveCount).isEqualTo(2);
     }
 
@@ -190,17 +242,16 @@ public abstract class QueueStoreContract {
         assertThat(delete(key, first)).isEqualTo(DeleteOutcome.STALE_RECEIPT);
         assertThat(delete(key, second)).isEqualTo(DeleteOutcome.DELETED);
         assertThat(delete(key, second)).isEqualTo(DeleteOutcome.NOT_FOUND);
-        assertThat(store.counts(key, clock.instant()).inFlight()).isZero();
+        assertThat(counts(key).inFlight()).isZero();
     }
 
     @Test
     void delayedMessagesBecomeVisibleWhenDue() {
-        QueueStore.await(store.send(key, List.of(message("late", Duration.ofSeconds(10)), message("now", Duration.ZERO)),
-                clock.instant()));
-        assertThat(store.counts(key, clock.instant()).delayed()).isEqualTo(1);
+        send(key, message("late", Duration.ofSeconds(10)), message("now", Duration.ZERO));
+        assertThat(counts(key).delayed()).isEqualTo(1);
         assertThat(receive(10)).extracting(d -> d.data().body()).containsExactly("now");
         clock.advanceSeconds(10);
-        assertThat(store.counts(key, clock.instant()).visible()).isEqualTo(1);
+        assertThat(counts(key).visible()).isEqualTo(1);
         assertThat(receive(10)).extracting(d -> d.data().body()).containsExactly("late");
     }
 
@@ -209,11 +260,11 @@ public abstract class QueueStoreContract {
         send("a");
         Delivery delivery = receive(1).getFirst();
         Instant now = clock.instant();
-        assertThat(store.changeVisibility(key, delivery.sequence(), 1, now, now)).isTrue();
-        assertThat(store.counts(key, now).visible()).isEqualTo(1);
+        assertThat(await(store.changeVisibility(key, delivery.sequence(), 1, now, now))).isTrue();
+        assertThat(await(store.counts(key, now)).visible()).isEqualTo(1);
         Delivery again = receive(1).getFirst();
-        assertThat(store.changeVisibility(key, again.sequence(), 1, now.plusSeconds(5), now)).isFalse();
-        assertThat(store.changeVisibility(key, again.sequence(), 2, now.plusSeconds(100), now)).isTrue();
+        assertThat(await(store.changeVisibility(key, again.sequence(), 1, now.plusSeconds(5), now))).isFalse();
+        assertThat(await(store.changeVisibility(key, again.sequence(), 2, now.plusSeconds(100), now))).isTrue();
         clock.advanceSeconds(99);
         assertThat(receive(1)).isEmpty();
         clock.advanceSeconds(1);
@@ -226,22 +277,22 @@ public abstract class QueueStoreContract {
         Delivery delivery = receive(1).getFirst();
         clock.advance(THIRTY_SECONDS.plusSeconds(1));
         Instant now = clock.instant();
-        assertThat(store.changeVisibility(key, delivery.sequence(), 1, now.plusSeconds(60), now)).isTrue();
+        assertThat(changeVisibility(key, delivery, now.plusSeconds(60))).isTrue();
         assertThat(receive(1)).isEmpty();
     }
 
     @Test
     void expiredMessagesDisappearEvenInFlight() {
-        store.updateQueue(key, q -> q.withAttributes(Map.of("MessageRetentionPeriod", "60", "DelaySeconds", "0",
+        await(store.updateQueue(key, q -> q.withAttributes(Map.of("MessageRetentionPeriod", "60", "DelaySeconds", "0",
                 "MaximumMessageSize", "1048576", "VisibilityTimeout", "30", "ReceiveMessageWaitTimeSeconds", "0"),
-                clock.instant()));
+                clock.instant())));
         send("a", "b");
-        store.receive(key, 1, Duration.ofSeconds(120), clock.instant(), null);
+        receive(key, 1, Duration.ofSeconds(120), null, null);
         clock.advanceSeconds(59);
         send("c");
-        assertThat(store.counts(key, clock.instant()).visible()).isEqualTo(2);
+        assertThat(counts(key).visible()).isEqualTo(2);
         clock.advanceSeconds(1);
-        var counts = store.counts(key, clock.instant());
+        var counts = counts(key);
         assertThat(counts.visible() + counts.inFlight()).isEqualTo(1);
         assertThat(receive(10)).extracting(d -> d.data().body()).containsExactly("c");
     }
@@ -250,9 +301,9 @@ public abstract class QueueStoreContract {
     void purgeRemovesEverything() {
         send("a", "b");
         receive(1);
-        QueueStore.await(store.send(key, List.of(message("later", Duration.ofSeconds(5))), clock.instant()));
-        store.purge(key);
-        var counts = store.counts(key, clock.instant());
+        send(key, message("later", Duration.ofSeconds(5)));
+        assertThat(purge(key)).isTrue();
+        var counts = counts(key);
         assertThat(counts.visible() + counts.inFlight() + counts.delayed()).isZero();
     }
 
@@ -261,9 +312,9 @@ public abstract class QueueStoreContract {
     @Test
     void aFloodingTenantDoesNotStarveAQuietOne() {
         for (int i = 0; i < 1000; i++) {
-            QueueStore.await(store.send(key, List.of(message("noisy-" + i, Duration.ZERO, "noisy", null)), clock.instant()));
+            send(key, message("noisy-" + i, Duration.ZERO, "noisy", null));
         }
-        QueueStore.await(store.send(key, List.of(message("quiet", Duration.ZERO, "quiet", null)), clock.instant()));
+        send(key, message("quiet", Duration.ZERO, "quiet", null));
         assertThat(receive(10)).extracting(d -> d.data().body()).contains("quiet");
     }
 
@@ -276,7 +327,7 @@ public abstract class QueueStoreContract {
         sendTo(fifo, "b1", "b", "d-b1");
         sendTo(fifo, "a2", "a", "d-a2");
         sendTo(fifo, "a3", "a", "d-a3");
-        List<Delivery> first = store.receive(fifo, 2, THIRTY_SECONDS, clock.instant(), null);
+        List<Delivery> first = receive(fifo, 2, THIRTY_SECONDS, null, null);
         assertThat(first).extracting(d -> d.data().body()).containsExactly("a1", "a2");
         List<Delivery> second = receive(fifo, 10);
         assertThat(second).extracting(d -> d.data().body()).containsExactly("b1");
@@ -292,30 +343,28 @@ public abstract class QueueStoreContract {
     @Test
     void fifoDeduplicatesWithinFiveMinutesPerScope() {
         QueueKey fifo = createFifoQueue("dedup.fifo", Map.of());
-        List<QueueStore.Sent> first = QueueStore.await(store.send(fifo, List.of(message("x", Duration.ZERO, "g1", "same")),
-                clock.instant()));
-        List<QueueStore.Sent> again = QueueStore.await(store.send(fifo, List.of(message("y", Duration.ZERO, "g2", "same")),
-                clock.instant()));
+        List<QueueStore.Sent> first = send(fifo, message("x", Duration.ZERO, "g1", "same"));
+        List<QueueStore.Sent> again = send(fifo, message("y", Duration.ZERO, "g2", "same"));
         assertThat(again.getFirst().duplicate()).isTrue();
         assertThat(again.getFirst().messageId()).isEqualTo(first.getFirst().messageId());
         assertThat(again.getFirst().sequenceNumber()).isEqualTo(first.getFirst().sequenceNumber());
         clock.advance(Duration.ofMinutes(5));
-        assertThat(QueueStore.await(store.send(fifo, List.of(message("z", Duration.ZERO, "g1", "same")), clock.instant()))
+        assertThat(send(fifo, message("z", Duration.ZERO, "g1", "same"))
                 .getFirst().duplicate()).isFalse();
 
         QueueKey perGroup = createFifoQueue("group-dedup.fifo", Map.of("DeduplicationScope", "messageGroup"));
         sendTo(perGroup, "x", "g1", "same");
-        assertThat(QueueStore.await(store.send(perGroup, List.of(message("y", Duration.ZERO, "g2", "same")), clock.instant()))
+        assertThat(send(perGroup, message("y", Duration.ZERO, "g2", "same"))
                 .getFirst().duplicate()).as("another group, another scope").isFalse();
-        assertThat(QueueStore.await(store.send(perGroup, List.of(message("y", Duration.ZERO, "g1", "same")), clock.instant()))
+        assertThat(send(perGroup, message("y", Duration.ZERO, "g1", "same"))
                 .getFirst().duplicate()).isTrue();
     }
 
     @Test
     void fifoSequenceNumbersGrowAnd20DigitsLong() {
         QueueKey fifo = createFifoQueue("seq.fifo", Map.of());
-        List<QueueStore.Sent> sent = QueueStore.await(store.send(fifo, List.of(message("1", Duration.ZERO, "g", "1"),
-                message("2", Duration.ZERO, "g", "2"), message("3", Duration.ZERO, "h", "3")), clock.instant()));
+        List<QueueStore.Sent> sent = send(fifo, message("1", Duration.ZERO, "g", "1"),
+                message("2", Duration.ZERO, "g", "2"), message("3", Duration.ZERO, "h", "3"));
         assertThat(sent).allSatisfy(s -> assertThat(s.sequenceNumber()).hasSize(20).containsOnlyDigits());
         assertThat(new java.math.BigInteger(sent.get(1).sequenceNumber()))
                 .isGreaterThan(new java.math.BigInteger(sent.get(0).sequenceNumber()));
@@ -330,7 +379,7 @@ public abstract class QueueStoreContract {
         Delivery a1 = receive(fifo, 1).getFirst();
         assertThat(receive(fifo, 1)).isEmpty();
         Instant now = clock.instant();
-        assertThat(store.changeVisibility(fifo, a1.sequence(), a1.receiveCount(), now, now)).isTrue();
+        assertThat(changeVisibility(fifo, a1, now)).isTrue();
         assertThat(receive(fifo, 1)).extracting(d -> d.data().body()).containsExactly("a1");
     }
 
@@ -339,28 +388,30 @@ public abstract class QueueStoreContract {
     @Test
     void aMessageReceivedTooOftenMovesToTheDeadLetterQueue() {
         QueueKey dlq = new QueueKey("000000000000", "dlq");
-        store.createQueue(queue(dlq, Map.of()));
+        create(queue(dlq, Map.of()));
         QueueStore.Redrive redrive = new QueueStore.Redrive(2, dlq, "arn:aws:sqs:us-east-1:000000000000:contract");
         send("poison");
         Instant sentAt = clock.instant();
         for (int i = 1; i <= 2; i++) {
-            List<Delivery> got = store.receive(key, 10, THIRTY_SECONDS, clock.instant(), redrive);
+            List<Delivery> got = receive(key, 10, THIRTY_SECONDS, redrive, null);
             assertThat(got).singleElement().extracting(Delivery::receiveCount).isEqualTo(i);
             clock.advance(THIRTY_SECONDS);
         }
-        assertThat(store.receive(key, 10, THIRTY_SECONDS, clock.instant(), redrive)).isEmpty();
+        assertThat(receive(key, 10, THIRTY_SECONDS, redrive, null)).isEmpty();
         Delivery moved = receive(dlq, 10).getFirst();
         assertThat(moved.data().body()).isEqualTo("poison");
         assertThat(moved.data().deadLetterQueueSourceArn()).isEqualTo("arn:aws:sqs:us-east-1:000000000000:contract");
         assertThat(moved.data().sentAt()).isEqualTo(sentAt);
         assertThat(moved.receiveCount()).isEqualTo(3);
-        var counts = store.counts(key, clock.instant());
+        var counts = counts(key);
         assertThat(counts.visible() + counts.inFlight()).isZero();
     }
 
+    // ---- waiting (long polls): deadlines and alarms on the manual clock ----------------------------------------
+
     /** A long poll waiting on the queue for up to 20 s; {@code returned} counts down each time it is woken. */
     private void waitingPoll(CountDownLatch returned) {
-        store.whenReceivable(key, Duration.ofSeconds(20), clock.instant(), Waits.SHARED_TIMER, returned::countDown);
+        waitUntil(key, clock.instant().plusSeconds(20), returned::countDown);
     }
 
     @Test
@@ -373,35 +424,40 @@ public abstract class QueueStoreContract {
     }
 
     @Test
-    void aWaitEndsOnceWhenItsTimePassesAndAtOnceWhenAMessageIsReceivable() throws Exception {
+    void aWaitEndsOnceWhenItsDeadlineComesOnTheClockAndAtOnceWhenAMessageIsReceivable() throws Exception {
         AtomicInteger wakes = new AtomicInteger();
         CountDownLatch returned = new CountDownLatch(1);
-        store.whenReceivable(key, Duration.ofMillis(200), clock.instant(), Waits.SHARED_TIMER, () -> {
+        waitUntil(key, clock.instant().plusSeconds(20), () -> {
             wakes.incrementAndGet();
             returned.countDown();
         });
-        assertThat(returned.await(5, TimeUnit.SECONDS)).as("woken when the wait passed").isTrue();
+        clock.advance(Duration.ofSeconds(20).minusMillis(1));
+        assertThat(returned.await(200, TimeUnit.MILLISECONDS)).as("the deadline has not come").isFalse();
+        clock.advance(Duration.ofMillis(1));
+        assertThat(returned.await(5, TimeUnit.SECONDS)).as("woken when the deadline came").isTrue();
         send("later");
         Thread.sleep(100);
         assertThat(wakes).as("a waiter runs once: the send after its time found no one").hasValue(1);
         CountDownLatch immediate = new CountDownLatch(1);
-        store.whenReceivable(key, Duration.ofSeconds(20), clock.instant(), Waits.SHARED_TIMER,
-                immediate::countDown);
+        waitUntil(key, clock.instant().plusSeconds(20), immediate::countDown);
         assertThat(immediate.getCount()).as("a message is receivable: woken before returning").isZero();
     }
 
     @Test
     void theCallersTimerEndsTheWait() throws Exception {
-        ScheduledExecutorService callersTimer = Executors.newSingleThreadScheduledExecutor(
-                task -> new Thread(task, "callers-timer"));
-        try {
-            CompletableFuture<String> endedOn = new CompletableFuture<>();
-            store.whenReceivable(key, Duration.ofMillis(50), clock.instant(), callersTimer,
-                    () -> endedOn.complete(Thread.currentThread().getName()));
-            assertThat(endedOn.get(5, TimeUnit.SECONDS)).isEqualTo("callers-timer");
-        } finally {
-            callersTimer.shutdownNow();
-        }
+        CompletableFuture<String> endedOn = new CompletableFuture<>();
+        waitUntil(key, clock.instant().plusMillis(50), () -> endedOn.complete(Thread.currentThread().getName()));
+        clock.advance(Duration.ofMillis(50));
+        assertThat(endedOn.get(5, TimeUnit.SECONDS)).isEqualTo("contract-timer");
+    }
+
+    @Test
+    void aWokenWaitLeavesNoDeadlineBehind() throws Exception {
+        CountDownLatch returned = new CountDownLatch(1);
+        waitingPoll(returned);
+        send("wake");
+        assertThat(returned.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(clock.pendingTimers()).as("the woken poll's deadline was cancelled").isZero();
     }
 
     @Test
@@ -417,9 +473,10 @@ public abstract class QueueStoreContract {
     @Test
     void waitingReceiverWakesWhenAnInFlightMessageBecomesVisibleAgain() throws Exception {
         send("comes back");
-        assertThat(store.receive(key, 1, Duration.ofSeconds(1), clock.instant(), null)).hasSize(1);
+        assertThat(receive(key, 1, Duration.ofSeconds(1), null, null)).hasSize(1);
         CountDownLatch returned = new CountDownLatch(1);
         waitingPoll(returned); // starts while the message is in flight; nothing touches the queue
+        assertThat(returned.await(200, TimeUnit.MILLISECONDS)).as("the timeout has not ended").isFalse();
         clock.advance(Duration.ofSeconds(1));
         assertThat(returned.await(5, TimeUnit.SECONDS)).as("woken when the visibility timeout ended").isTrue();
         assertThat(receive(1)).extracting(d -> d.data().body()).containsExactly("comes back");
@@ -429,11 +486,19 @@ public abstract class QueueStoreContract {
     void waitingReceiverWakesWhenAMessageDelayedDuringTheWaitBecomesVisible() throws Exception {
         CountDownLatch returned = new CountDownLatch(1);
         waitingPoll(returned);
-        QueueStore.await(store.send(key, List.of(message("delayed", Duration.ofSeconds(1))), clock.instant()));
+        send(key, message("delayed", Duration.ofSeconds(1)));
         assertThat(returned.await(300, TimeUnit.MILLISECONDS)).as("not woken while the message is delayed").isFalse();
         clock.advance(Duration.ofSeconds(1));
         assertThat(returned.await(5, TimeUnit.SECONDS)).as("woken when the delay ended").isTrue();
         assertThat(receive(1)).extracting(d -> d.data().body()).containsExactly("delayed");
+    }
+
+    @Test
+    void aWaitOnADeletedQueueEndsAtOnce() {
+        await(store.deleteQueue(key, clock.instant()));
+        CountDownLatch returned = new CountDownLatch(1);
+        waitingPoll(returned);
+        assertThat(returned.getCount()).isZero();
     }
 
     /** Each poller does what a long-polling ReceiveMessage does: receive, else wait, until it got a message. */
@@ -445,16 +510,15 @@ public abstract class QueueStoreContract {
                 pool.submit(() -> {
                     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
                     while (System.nanoTime() < deadline) {
-                        List<Delivery> got = store.receive(queue, 1, THIRTY_SECONDS, clock.instant(), null);
+                        List<Delivery> got = receive(queue, 1, THIRTY_SECONDS, null, null);
                         if (!got.isEmpty()) {
                             seen.add(got.get(0).sequence());
                             served.countDown();
                             return null;
                         }
                         CountDownLatch woken = new CountDownLatch(1);
-                        store.whenReceivable(queue, Duration.ofSeconds(20), clock.instant(),
-                                Waits.SHARED_TIMER, woken::countDown);
-                        woken.await();
+                        waitUntil(queue, clock.instant().plusSeconds(20), woken::countDown);
+                        woken.await(10, TimeUnit.SECONDS); // bounded: a lost wake-up fails the test, never hangs it
                     }
                     return null;
                 });
@@ -469,16 +533,16 @@ public abstract class QueueStoreContract {
     @Test
     void aBatchSentToManyWaitersWakesEnoughOfThem() throws Exception {
         int pollers = 50;
-        everyWaitingPollerGetsAMessage(key, () -> QueueStore.await(store.send(key, java.util.stream.IntStream.range(0, pollers)
-                .mapToObj(i -> message("m" + i, Duration.ZERO)).toList(), clock.instant())), pollers);
+        everyWaitingPollerGetsAMessage(key, () -> send(key, java.util.stream.IntStream.range(0, pollers)
+                .mapToObj(i -> message("m" + i, Duration.ZERO)).toArray(NewMessage[]::new)), pollers);
     }
 
     @Test
     void fifoMessagesInManyGroupsReachEveryWaiter() throws Exception {
         QueueKey fifo = createFifoQueue("waiters.fifo", Map.of());
         int groups = 20;
-        everyWaitingPollerGetsAMessage(fifo, () -> QueueStore.await(store.send(fifo, java.util.stream.IntStream.range(0, groups)
-                .mapToObj(i -> message("m" + i, Duration.ZERO, "g" + i, "d" + i)).toList(), clock.instant())), groups);
+        everyWaitingPollerGetsAMessage(fifo, () -> send(fifo, java.util.stream.IntStream.range(0, groups)
+                .mapToObj(i -> message("m" + i, Duration.ZERO, "g" + i, "d" + i)).toArray(NewMessage[]::new)), groups);
     }
 
     @Test
@@ -506,6 +570,114 @@ public abstract class QueueStoreContract {
         }
         assertThat(duplicates).hasValue(0);
         assertThat(new HashSet<>(seen)).hasSize(messages);
-        assertThat(store.counts(key, clock.instant()).inFlight()).isZero();
+        assertThat(counts(key).inFlight()).isZero();
+    }
+
+    // ---- the windows and memories the store keeps (so that several nodes share them) --------------------------
+
+    @Test
+    void aDeletedQueuesNameStaysBlockedForTheWindow() {
+        await(store.deleteQueue(key, clock.instant()));
+        clock.advance(WINDOW.minusSeconds(1));
+        assertThat(create(queue(key, Map.of())).status())
+                .isEqualTo(QueueStore.CreateOutcome.Status.NAME_RECENTLY_DELETED);
+        assertThat(await(store.queue(key))).isEmpty();
+        clock.advanceSeconds(1);
+        assertThat(create(queue(key, Map.of())).status()).isEqualTo(QueueStore.CreateOutcome.Status.CREATED);
+    }
+
+    @Test
+    void aPurgeRefusesTheNextOneWithinTheWindowAndChangesNothingThen() {
+        send("before");
+        assertThat(purge(key)).isTrue();
+        send("after");
+        clock.advance(WINDOW.minusSeconds(1));
+        assertThat(purge(key)).as("inside the window").isFalse();
+        assertThat(receive(10)).extracting(d -> d.data().body()).containsExactly("after");
+        clock.advanceSeconds(1);
+        assertThat(purge(key)).isTrue();
+        assertThat(counts(key).inFlight()).isZero();
+    }
+
+    @Test
+    void aRetriedReceiveAttemptGetsTheSameDeliveriesWithTheirVisibilityReset() {
+        QueueKey fifo = createFifoQueue("attempt.fifo", Map.of());
+        sendTo(fifo, "a1", "a", "1");
+        sendTo(fifo, "a2", "a", "2");
+        List<Delivery> first = receive(fifo, 10, THIRTY_SECONDS, null, "attempt-1");
+        assertThat(first).extracting(d -> d.data().body()).containsExactly("a1", "a2");
+        clock.advanceSeconds(20);
+        List<Delivery> retried = receive(fifo, 10, THIRTY_SECONDS, null, "attempt-1");
+        assertThat(retried).extracting(Delivery::sequence, Delivery::receiveCount, Delivery::receivedAt)
+                .isEqualTo(first.stream().map(d -> org.assertj.core.groups.Tuple.tuple(d.sequence(),
+                        d.receiveCount(), d.receivedAt())).toList());
+        assertThat(retried).extracting(d -> d.data().body()).containsExactly("a1", "a2");
+        clock.advanceSeconds(29);
+        assertThat(receive(fifo, 10)).as("the retry reset the visibility timeout").isEmpty();
+        clock.advanceSeconds(1);
+        assertThat(receive(fifo, 10)).extracting(Delivery::receiveCount).containsExactly(2, 2);
+    }
+
+    @Test
+    void aReceiveAttemptEndsWhenItsMessagesMoveOnOrAfterFiveMinutes() {
+        QueueKey fifo = createFifoQueue("attempt-ends.fifo", Map.of());
+        sendTo(fifo, "deleted", "a", "1");
+        Delivery deleted = receive(fifo, 10, THIRTY_SECONDS, null, "x").getFirst();
+        assertThat(delete(fifo, deleted)).isEqualTo(DeleteOutcome.DELETED);
+        assertThat(receive(fifo, 10, THIRTY_SECONDS, null, "x")).as("a message of the attempt is gone").isEmpty();
+
+        sendTo(fifo, "received again", "b", "2");
+        receive(fifo, 10, THIRTY_SECONDS, null, "y");
+        clock.advance(THIRTY_SECONDS);
+        Delivery again = receive(fifo, 10).getFirst();
+        assertThat(receive(fifo, 10, THIRTY_SECONDS, null, "y")).as("received again since").isEmpty();
+        assertThat(delete(fifo, again)).isEqualTo(DeleteOutcome.DELETED);
+
+        sendTo(fifo, "expired", "c", "3");
+        receive(fifo, 10, THIRTY_SECONDS, null, "z");
+        clock.advance(Duration.ofMinutes(5));
+        assertThat(receive(fifo, 10, THIRTY_SECONDS, null, "z")).as("a new receive after five minutes")
+                .singleElement().extracting(Delivery::receiveCount).isEqualTo(2);
+    }
+
+    private MoveTask moveTask(String sourceArn) {
+        return new MoveTask(UUID.randomUUID().toString(), sourceArn, null, null, 5, 0, clock.instant(),
+                MoveTask.Status.RUNNING, null);
+    }
+
+    @Test
+    void aSourceHasOneActiveMoveTaskAndKeepsItsLastTen() {
+        String source = "arn:aws:sqs:us-east-1:000000000000:dlq";
+        MoveTask first = await(store.startMoveTask(moveTask(source))).orElseThrow();
+        assertThat(await(store.startMoveTask(moveTask(source)))).as("one active task per source").isEmpty();
+        assertThat(await(store.startMoveTask(moveTask(source + "-other")))).isPresent();
+        Optional<MoveTask> cancelling = await(store.updateMoveTask(source, first.taskId(),
+                t -> t.withMoved(3).withStatus(MoveTask.Status.CANCELLING, null)));
+        assertThat(cancelling).get().extracting(MoveTask::moved, MoveTask::status)
+                .containsExactly(3L, MoveTask.Status.CANCELLING);
+        assertThat(await(store.activeMoveTasks())).extracting(MoveTask::taskId).contains(first.taskId());
+        await(store.updateMoveTask(source, first.taskId(), t -> t.withStatus(MoveTask.Status.CANCELLED, null)));
+        assertThat(await(store.activeMoveTasks())).extracting(MoveTask::taskId).doesNotContain(first.taskId());
+
+        List<String> started = new java.util.ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            clock.advanceSeconds(1);
+            MoveTask task = await(store.startMoveTask(moveTask(source))).orElseThrow();
+            started.addFirst(task.taskId());
+            await(store.updateMoveTask(source, task.taskId(), t -> t.withStatus(MoveTask.Status.COMPLETED, null)));
+        }
+        assertThat(await(store.moveTasks(source))).extracting(MoveTask::taskId).as("newest first, ten kept")
+                .containsExactlyElementsOf(started);
+        assertThat(await(store.updateMoveTask(source, first.taskId(), t -> t))).as("pushed out").isEmpty();
+    }
+
+    @Test
+    void aMoveTaskChangeThatRefusesChangesNothing() {
+        String source = "arn:aws:sqs:us-east-1:000000000000:dlq";
+        MoveTask task = await(store.startMoveTask(moveTask(source))).orElseThrow();
+        assertThatThrownBy(() -> await(store.updateMoveTask(source, task.taskId(), t -> {
+            throw new SqsException(ErrorCode.RESOURCE_NOT_FOUND, "Task does not exist.");
+        }))).isInstanceOf(SqsException.class);
+        assertThat(await(store.moveTasks(source))).containsExactly(task);
     }
 }

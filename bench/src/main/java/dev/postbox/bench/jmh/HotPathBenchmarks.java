@@ -1,7 +1,6 @@
 package dev.postbox.bench.jmh;
 
 import dev.postbox.core.Md5Digests;
-import dev.postbox.core.QueueService;
 import dev.postbox.core.ReceiptHandles;
 import dev.postbox.core.api.CallContext;
 import dev.postbox.core.api.CreateQueue;
@@ -9,9 +8,12 @@ import dev.postbox.core.api.DeleteMessage;
 import dev.postbox.core.api.MessageAttributeValue;
 import dev.postbox.core.api.ReceiveMessage;
 import dev.postbox.core.api.SendMessage;
+import dev.postbox.core.api.Waits;
+import dev.postbox.core.service.QueueService;
+import dev.postbox.core.time.ServiceClock;
 import dev.postbox.protocol.HttpExchange;
 import dev.postbox.protocol.RequestDispatcher;
-import dev.postbox.store.embedded.InMemoryQueueStore;
+import dev.postbox.store.memory.InMemoryQueueStore;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -24,8 +26,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.nio.charset.StandardCharsets;
-import java.time.InstantSource;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -45,6 +48,7 @@ public class HotPathBenchmarks {
             "n", MessageAttributeValue.ofString("Number", "42"));
     private QueueService service;
     private RequestDispatcher dispatcher;
+    private Waits waits;
     private CallContext call;
     private String url;
     private HttpExchange.Request jsonSend;
@@ -52,11 +56,17 @@ public class HotPathBenchmarks {
 
     @Setup
     public void setUp() {
-        service = new QueueService(new InMemoryQueueStore(), InstantSource.system(), new ReceiptHandles(new byte[32]),
+        service = new QueueService(new InMemoryQueueStore(), ServiceClock.system(), new ReceiptHandles(new byte[32]),
                 QueueService.Settings.defaults());
         dispatcher = new RequestDispatcher(service, new RequestDispatcher.Settings("us-east-1", "000000000000", null));
-        call = new CallContext("http://localhost:9324", "bench", "us-east-1");
-        url = service.createQueue(call, new CreateQueue.Request("jmh", Map.of(), Map.of())).queueUrl();
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "jmh-timer");
+            thread.setDaemon(true);
+            return thread;
+        });
+        waits = new Waits(timer, ServiceClock.system().timerOn(timer)); // no benchmark here waits
+        call = new CallContext("http://localhost:9324", "bench", "us-east-1", waits);
+        url = service.createQueue(call, new CreateQueue.Request("jmh", Map.of(), Map.of())).join().queueUrl();
         jsonSend = new HttpExchange.Request("POST", "/", null, HttpExchange.Headers.ofLowerCase(Map.of("x-amz-target",
                 "AmazonSQS.SendMessage", "host", "localhost:9324")), ("{\"QueueUrl\":\"" + url + "\",\"MessageBody\":\"" + BODY
                 + "\",\"MessageAttributes\":{\"a\":{\"DataType\":\"String\",\"StringValue\":\"value\"}}}")
@@ -81,12 +91,12 @@ public class HotPathBenchmarks {
     /** JSON decode, engine send, JSON encode (the queue grows; receive benchmarks below drain their own). */
     @Benchmark
     public HttpExchange.Response jsonSendMessage() {
-        return dispatcher.handle(jsonSend, "id").join();
+        return dispatcher.handle(jsonSend, "id", waits).join();
     }
 
     @Benchmark
     public HttpExchange.Response querySendMessage() {
-        return dispatcher.handle(querySend, "id").join();
+        return dispatcher.handle(querySend, "id", waits).join();
     }
 
     /** Engine only: send one message, receive it, delete it. */

@@ -10,8 +10,4 @@ package dev.postbox.core.api;
  * @param waits    where the caller's long polls resume and keep their deadlines
  */
 public record CallContext(String baseUrl, String callerId, String region, Waits waits) {
-    /** A caller whose waits resume on new virtual threads ({@link Waits#ON_VIRTUAL_THREADS}). */
-    public CallContext(String baseUrl, String callerId, String region) {
-        this(baseUrl, callerId, region, Waits.ON_VIRTUAL_THREADS);
-    }
 }

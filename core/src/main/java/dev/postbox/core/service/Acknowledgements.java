@@ -1,0 +1,114 @@
+package dev.postbox.core.service;
+
+import dev.postbox.core.Limits;
+import dev.postbox.core.ReceiptHandles;
+import dev.postbox.core.SqsException;
+import dev.postbox.core.api.CallContext;
+import dev.postbox.core.api.ChangeMessageVisibility;
+import dev.postbox.core.api.ChangeMessageVisibilityBatch;
+import dev.postbox.core.api.DeleteMessage;
+import dev.postbox.core.api.DeleteMessageBatch;
+import dev.postbox.core.store.QueueRecord;
+import dev.postbox.core.store.QueueStore;
+
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What a consumer says about a message it received, by receipt handle: DeleteMessage, ChangeMessageVisibility and
+ * their batches.
+ */
+final class Acknowledgements {
+    private final QueueStore store;
+    private final InstantSource clock;
+    private final Queues queues;
+    private final ReceiptHandles receiptHandles;
+
+    Acknowledgements(QueueStore store, InstantSource clock, Queues queues, ReceiptHandles receiptHandles) {
+        this.store = store;
+        this.clock = clock;
+        this.queues = queues;
+        this.receiptHandles = receiptHandles;
+    }
+
+    CompletableFuture<Void> deleteMessage(CallContext call, DeleteMessage.Request request) {
+        return queues.require(request.queueUrl()).thenCompose(queue -> delete(queue, request.receiptHandle()));
+    }
+
+    CompletableFuture<DeleteMessageBatch.Result> deleteMessageBatch(CallContext call,
+                                                                    DeleteMessageBatch.Request request) {
+        return queues.require(request.queueUrl()).thenCompose(queue -> {
+            Batches.check(request.entries(), DeleteMessageBatch.RequestEntry::id, "DeleteMessageBatchRequestEntry");
+            return Batches.each(request.entries(), DeleteMessageBatch.RequestEntry::id,
+                    entry -> delete(queue, entry.receiptHandle()));
+        }).thenApply(outcomes -> new DeleteMessageBatch.Result(outcomes.successful(), outcomes.failed()));
+    }
+
+    /**
+     * A handle of an earlier receive, or of a message already gone, succeeds without effect (AWS: "the request
+     * succeeds, but the message will not be deleted"). FIFO queues reject a handle whose visibility timeout passed.
+     * An invalid handle throws here; a deletion the store could not make fails the future.
+     */
+    private CompletableFuture<Void> delete(QueueRecord queue, String receiptHandle) {
+        ReceiptHandles.Receipt receipt = decodeReceipt(queue, receiptHandle);
+        return store.delete(queue.key(), receipt.sequence(), receipt.receiveCount(), clock.instant())
+                .thenAccept(outcome -> {
+                    if (outcome == QueueStore.DeleteOutcome.EXPIRED) {
+                        throw SqsException.invalidParameter("ReceiptHandle", receiptHandle,
+                                "The receipt handle has expired.");
+                    }
+                });
+    }
+
+    CompletableFuture<Void> changeMessageVisibility(CallContext call, ChangeMessageVisibility.Request request) {
+        return queues.require(request.queueUrl())
+                .thenCompose(queue -> changeVisibility(queue, request.receiptHandle(), request.visibilityTimeout()));
+    }
+
+    CompletableFuture<ChangeMessageVisibilityBatch.Result> changeMessageVisibilityBatch(
+            CallContext call, ChangeMessageVisibilityBatch.Request request) {
+        return queues.require(request.queueUrl()).thenCompose(queue -> {
+            Batches.check(request.entries(), ChangeMessageVisibilityBatch.RequestEntry::id,
+                    "ChangeMessageVisibilityBatchRequestEntry");
+            return Batches.each(request.entries(), ChangeMessageVisibilityBatch.RequestEntry::id,
+                    entry -> changeVisibility(queue, entry.receiptHandle(), entry.visibilityTimeout()));
+        }).thenApply(outcomes -> new ChangeMessageVisibilityBatch.Result(outcomes.successful(), outcomes.failed()));
+    }
+
+    private CompletableFuture<Void> changeVisibility(QueueRecord queue, String receiptHandle,
+                                                     Integer visibilityTimeout) {
+        if (visibilityTimeout == null) {
+            throw SqsException.missingParameter("VisibilityTimeout");
+        }
+        if (visibilityTimeout < 0 || visibilityTimeout > Limits.MAX_VISIBILITY_TIMEOUT_SECONDS) {
+            throw SqsException.invalidParameter("VisibilityTimeout", visibilityTimeout,
+                    "VisibilityTimeout must be an integer between 0 and " + Limits.MAX_VISIBILITY_TIMEOUT_SECONDS + ".");
+        }
+        ReceiptHandles.Receipt receipt = decodeReceipt(queue, receiptHandle);
+        Instant now = clock.instant();
+        Instant visibleAt = now.plusSeconds(visibilityTimeout);
+        if (visibleAt.isAfter(receipt.receivedAt().plusSeconds(Limits.MAX_VISIBILITY_TIMEOUT_SECONDS))) {
+            throw SqsException.invalidParameter("VisibilityTimeout", visibilityTimeout,
+                    "Total VisibilityTimeout for the message is beyond the limit [43200 seconds]");
+        }
+        return store.changeVisibility(queue.key(), receipt.sequence(), receipt.receiveCount(), visibleAt, now)
+                .thenAccept(changed -> {
+                    if (!changed) {
+                        throw SqsException.invalidParameter("ReceiptHandle", receiptHandle,
+                                "Message does not exist or is not available for visibility timeout change.");
+                    }
+                });
+    }
+
+    private ReceiptHandles.Receipt decodeReceipt(QueueRecord queue, String receiptHandle) {
+        if (receiptHandle == null || receiptHandle.isEmpty()) {
+            throw SqsException.missingParameter("ReceiptHandle");
+        }
+        ReceiptHandles.Receipt receipt = receiptHandles.decode(queue.key(), receiptHandle);
+        if (receipt.incarnation() != queue.incarnation()) {
+            throw ReceiptHandles.invalid(receiptHandle);
+        }
+        return receipt;
+    }
+}

@@ -1,0 +1,263 @@
+package dev.postbox.store.rocksdb;
+
+import dev.postbox.core.ErrorCode;
+import dev.postbox.core.SqsException;
+import dev.postbox.core.store.Delivery;
+import dev.postbox.core.store.MoveTask;
+import dev.postbox.core.store.QueueKey;
+import dev.postbox.core.store.QueueRecord;
+import dev.postbox.core.store.QueueStore;
+import dev.postbox.store.rocksdb.journal.FsyncPolicy;
+import dev.postbox.store.rocksdb.journal.Journal;
+import dev.postbox.store.rocksdb.journal.JournalFaults;
+import dev.postbox.store.rocksdb.journal.StorageException;
+import dev.postbox.testkit.QueueStoreContract;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.DBOptions;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class RocksDbQueueStoreTest extends QueueStoreContract {
+    @TempDir
+    Path directory;
+    private Journal journal;
+
+    @Override
+    protected QueueStore newStore() {
+        return open(FsyncPolicy.ALWAYS);
+    }
+
+    private RocksDbQueueStore open(FsyncPolicy fsync) {
+        journal = Journal.open(new Journal.Settings(directory, fsync, Duration.ofMillis(5),
+                Journal.Settings.DEFAULT_SEGMENT_BYTES));
+        return RocksDbQueueStore.open(journal, clock);
+    }
+
+    @Override
+    protected boolean invariantsHold(QueueStore store) {
+        return ((RocksDbQueueStore) store).invariantsHold();
+    }
+
+    private void restart() {
+        store.close();
+        store = open(FsyncPolicy.ALWAYS);
+    }
+
+    @Test
+    void everythingAcknowledgedIsBackAfterARestart() {
+        await(store.updateQueue(key, q -> q.withTags(Map.of("team", "core"))));
+        send("a", "b", "c");
+        send(key, message("delayed", Duration.ofSeconds(60)));
+        Delivery a = receive(1).getFirst();
+        delete(key, a);
+        Delivery b = receive(1).getFirst();
+        QueueKey fifo = createFifoQueue("durable.fifo", Map.of());
+        List<QueueStore.Sent> sent = send(fifo, message("f1", Duration.ZERO, "g", "dedup-1"));
+        byte[] secret = store.receiptHandleSecret();
+
+        restart();
+
+        assertThat(await(store.queue(key))).get().extracting(QueueRecord::tags).isEqualTo(Map.of("team", "core"));
+        assertThat(store.receiptHandleSecret()).isEqualTo(secret);
+        var counts = counts(key);
+        assertThat(counts.inFlight()).as("b stays in flight until its timeout").isEqualTo(1);
+        assertThat(counts.delayed()).isEqualTo(1);
+        assertThat(receive(10)).extracting(d -> d.data().body()).containsExactly("c");
+        clock.advanceSeconds(30);
+        Delivery bAgain = receive(10).getFirst();
+        assertThat(bAgain.data().body()).isEqualTo("b");
+        assertThat(bAgain.receiveCount()).isEqualTo(b.receiveCount() + 1);
+        clock.advanceSeconds(30);
+        assertThat(receive(10)).extracting(d -> d.data().body()).contains("delayed");
+        // FIFO: the deduplication window and the sequence counter survive.
+        List<QueueStore.Sent> again = send(fifo, message("f1", Duration.ZERO, "g", "dedup-1"));
+        assertThat(again.getFirst().duplicate()).isTrue();
+        assertThat(again.getFirst().messageId()).isEqualTo(sent.getFirst().messageId());
+        List<QueueStore.Sent> next = send(fifo, message("f2", Duration.ZERO, "g", "dedup-2"));
+        assertThat(new java.math.BigInteger(next.getFirst().sequenceNumber()))
+                .isGreaterThan(new java.math.BigInteger(sent.getFirst().sequenceNumber()));
+    }
+
+    @Test
+    void aFifoGroupInFlightAtTheCrashUnlocksWhenItsTimeoutPasses() {
+        QueueKey fifo = createFifoQueue("inflight.fifo", Map.of());
+        sendTo(fifo, "a1", "a", "1");
+        sendTo(fifo, "a2", "a", "2");
+        Delivery a1 = receive(fifo, 1).getFirst();
+        restart();
+        assertThat(receive(fifo, 10)).as("group a is still locked by a1").isEmpty();
+        clock.advance(THIRTY_SECONDS);
+        List<Delivery> again = receive(fifo, 10);
+        assertThat(again).extracting(d -> d.data().body()).containsExactly("a1", "a2");
+        assertThat(again.getFirst().receiveCount()).isEqualTo(a1.receiveCount() + 1);
+    }
+
+    @Test
+    void deletedAndPurgedMessagesAndQueuesStayGoneAfterARestart() {
+        send("a", "b");
+        assertThat(purge(key)).isTrue();
+        send("after-purge");
+        QueueKey doomed = new QueueKey("000000000000", "doomed");
+        create(queue(doomed, Map.of()));
+        send(doomed, message("x", Duration.ZERO));
+        await(store.deleteQueue(doomed, clock.instant()));
+        restart();
+        assertThat(await(store.queue(doomed))).isEmpty();
+        assertThat(receive(10)).extracting(d -> d.data().body()).containsExactly("after-purge");
+    }
+
+    @Test
+    void expiredMessagesAreDroppedAtRecovery() {
+        send("old");
+        clock.advance(Duration.ofDays(5));
+        restart();
+        assertThat(counts(key).visible()).isZero();
+    }
+
+    @Test
+    void theNameReuseAndPurgeWindowsSurviveARestart() {
+        QueueKey deleted = new QueueKey("000000000000", "deleted");
+        create(queue(deleted, Map.of()));
+        await(store.deleteQueue(deleted, clock.instant()));
+        assertThat(purge(key)).isTrue();
+        restart();
+        clock.advance(WINDOW.minusSeconds(1));
+        assertThat(create(queue(deleted, Map.of())).status())
+                .isEqualTo(QueueStore.CreateOutcome.Status.NAME_RECENTLY_DELETED);
+        assertThat(purge(key)).as("purged before the restart, inside the window").isFalse();
+        clock.advanceSeconds(1);
+        restart();
+        assertThat(create(queue(deleted, Map.of())).status()).isEqualTo(QueueStore.CreateOutcome.Status.CREATED);
+        assertThat(purge(key)).isTrue();
+    }
+
+    @Test
+    void aReceiveAttemptSurvivesARestart() {
+        QueueKey fifo = createFifoQueue("attempt-restart.fifo", Map.of());
+        sendTo(fifo, "a1", "a", "1");
+        Delivery first = receive(fifo, 10, THIRTY_SECONDS, null, "attempt").getFirst();
+        restart();
+        clock.advanceSeconds(10);
+        Delivery retried = receive(fifo, 10, THIRTY_SECONDS, null, "attempt").getFirst();
+        assertThat(retried).extracting(Delivery::sequence, Delivery::receiveCount, Delivery::receivedAt)
+                .containsExactly(first.sequence(), first.receiveCount(), first.receivedAt());
+        assertThat(retried.data().body()).isEqualTo("a1");
+    }
+
+    @Test
+    void moveTasksAndTheirProgressSurviveARestart() {
+        String source = "arn:aws:sqs:us-east-1:000000000000:dlq";
+        MoveTask running = await(store.startMoveTask(new MoveTask(UUID.randomUUID().toString(), source, null, 5, 10,
+                0, clock.instant(), MoveTask.Status.RUNNING, null))).orElseThrow();
+        await(store.updateMoveTask(source, running.taskId(), t -> t.withMoved(4)));
+        restart();
+        assertThat(await(store.activeMoveTasks())).singleElement()
+                .extracting(MoveTask::taskId, MoveTask::moved, MoveTask::maxNumberOfMessagesPerSecond)
+                .containsExactly(running.taskId(), 4L, 5);
+        assertThat(await(store.startMoveTask(new MoveTask(UUID.randomUUID().toString(), source, null, null, 1, 0,
+                clock.instant(), MoveTask.Status.RUNNING, null)))).as("still the source's active task").isEmpty();
+    }
+
+    /** A real SIGKILL of a process that holds the store: RocksDB's memtables die with it; the commit log replays. */
+    @Test
+    void afterAKillTheCommitLogBringsBackWhatRocksDbHadOnlyInMemory() throws Exception {
+        store.close();
+        Path killedDirectory = directory.resolve("killed");
+        Process process = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(), "-cp",
+                System.getProperty("java.class.path"), KilledStore.class.getName(), killedDirectory.toString())
+                .redirectErrorStream(true).start();
+        try (BufferedReader output = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = output.readLine()) != null && !line.equals("READY")) {
+                System.out.println("killed store: " + line);
+            }
+            assertThat(line).as("the store process got ready").isEqualTo("READY");
+        }
+        process.destroyForcibly(); // SIGKILL
+        assertThat(process.waitFor(10, TimeUnit.SECONDS)).isTrue();
+
+        directory = killedDirectory;
+        store = open(FsyncPolicy.ALWAYS);
+        assertThat(await(store.queue(KilledStore.QUEUE))).get().extracting(QueueRecord::tags)
+                .isEqualTo(Map.of("team", "core"));
+        assertThat(await(store.queue(KilledStore.CREATED_LAST))).isPresent();
+        assertThat(receive(KilledStore.QUEUE, 10)).extracting(d -> d.data().body()).containsExactlyInAnyOrder("b", "c");
+        restart(); // and after a clean restart (a checkpoint, nothing to replay) the same state
+        assertThat(counts(KilledStore.QUEUE).inFlight()).isEqualTo(2);
+    }
+
+    @Test
+    void theIntervalPolicyKeepsEverythingAcrossACleanRestart() {
+        store.close();
+        store = open(FsyncPolicy.INTERVAL);
+        send("a", "b");
+        restart();
+        assertThat(receive(10)).extracting(d -> d.data().body()).containsExactlyInAnyOrder("a", "b");
+    }
+
+    @Test
+    void aFailingDiskRejectsTheWriteWithARetryableErrorAndChangesNothing() {
+        send("kept");
+        JournalFaults.failWrites(journal, true);
+        assertThatThrownBy(() -> send("lost")).isInstanceOfSatisfying(SqsException.class, e -> {
+            assertThat(e.code()).isEqualTo(ErrorCode.SERVICE_UNAVAILABLE);
+            assertThat(e.code().httpStatus()).isEqualTo(503);
+        });
+        Delivery kept = receive(1).getFirst();
+        assertThatThrownBy(() -> delete(key, kept)).isInstanceOf(SqsException.class);
+        assertThat(counts(key).inFlight()).as("the failed delete changed nothing").isEqualTo(1);
+        assertThatThrownBy(() -> purge(key)).isInstanceOf(SqsException.class);
+        assertThat(counts(key).inFlight()).as("the failed purge changed nothing").isEqualTo(1);
+        JournalFaults.failWrites(journal, false);
+        assertThat(delete(key, kept)).isEqualTo(QueueStore.DeleteOutcome.DELETED);
+        assertThat(purge(key)).as("the failed purge did not use up the window").isTrue();
+        send("after");
+        restart();
+        assertThat(receive(10)).extracting(d -> d.data().body()).containsExactly("after");
+    }
+
+    @Test
+    void aDataDirectoryInUseIsRefused() {
+        assertThatThrownBy(() -> Journal.open(new Journal.Settings(directory, FsyncPolicy.ALWAYS,
+                Duration.ofMillis(5), Journal.Settings.DEFAULT_SEGMENT_BYTES)))
+                .isInstanceOf(StorageException.class).hasMessageContaining("is in use by another Postbox process");
+    }
+
+    @Test
+    void aNewerFormatIsRefusedUntouched() throws Exception {
+        store.close();
+        List<ColumnFamilyDescriptor> families = new java.util.ArrayList<>();
+        for (byte[] name : RocksDB.listColumnFamilies(new Options(), directory.toString())) {
+            families.add(new ColumnFamilyDescriptor(name));
+        }
+        List<ColumnFamilyHandle> handles = new java.util.ArrayList<>();
+        try (DBOptions options = new DBOptions();
+             RocksDB db = RocksDB.open(options, directory.toString(), families, handles)) {
+            db.put(handles.getFirst(), "format-version".getBytes(StandardCharsets.UTF_8),
+                    ByteBuffer.allocate(4).putInt(99).array());
+            handles.forEach(ColumnFamilyHandle::close);
+        }
+        assertThatThrownBy(() -> open(FsyncPolicy.ALWAYS)).isInstanceOf(StorageException.class)
+                .hasMessageContaining("has format version 99");
+        directory = directory.resolve("fresh");
+        store = open(FsyncPolicy.ALWAYS); // the contract's invariant check needs an open store
+    }
+}

@@ -122,27 +122,16 @@ public final class Journal implements AutoCloseable {
     /** Commits what was submitted, checkpoints everything (the next start replays nothing) and closes. */
     @Override
     public void close() {
-        close(true);
-    }
-
-    /** Closes without the final checkpoint: the next open replays the log, as after a kill (for tests). */
-    void closeWithoutCheckpoint() {
-        close(false);
-    }
-
-    private void close(boolean checkpoint) {
         if (closed) {
             return;
         }
         closed = true;
         committer.close();
         checkpointer.close();
-        if (checkpoint) {
-            try {
-                checkpointer.checkpointAll();
-            } catch (IOException | RocksDBException e) {
-                // the log still holds every record; the next start replays it
-            }
+        try {
+            checkpointer.checkpointAll();
+        } catch (IOException | RocksDBException e) {
+            // the log still holds every record; the next start replays it
         }
         try {
             commitLog.close();

@@ -6,7 +6,10 @@
 #   BENCH_WORKLOADS: which workloads by name (default all), e.g. BENCH_WORKLOADS="fifo drain";
 #   BENCH_RUNS: runs of each timed workload on one server process (default 4; the table shows the last);
 #   BENCH_DRAIN_RUNS: runs of each drain (default 12);
-#   BENCH_ROUNDS: times the whole set is run (default 1); the table shows medians over the rounds
+#   BENCH_ROUNDS: times the whole set is run (default 1); the table shows medians over the rounds;
+#   BENCH_BASELINE=DIR: another checkout (built by its own ./postbox) as the servers baseline-memory and
+#   baseline-embedded, to compare two builds side by side (e.g. BENCH_SERVERS="postbox-memory baseline-memory");
+#   BENCH_RATIO="A B": the ratio column divides server A's figures by B's (default: postbox-memory elasticmq)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/scripts/jdk.sh"
@@ -17,6 +20,10 @@ smoke=${BENCH_SMOKE:-0}
 ./mvnw -q -B install -DskipTests >/dev/null
 ./postbox --version >/dev/null # prepares the start-up cache (decision 0008) before anything is timed
 servers=${BENCH_SERVERS:-"postbox-memory postbox-embedded elasticmq"}
+if [[ " $servers " == *" baseline-"* ]]; then
+  [ -x "${BENCH_BASELINE:-}/postbox" ] || { echo "baseline servers need BENCH_BASELINE=<checkout>" >&2; exit 2; }
+  "$BENCH_BASELINE/postbox" --version >/dev/null
+fi
 if [[ " $servers " == *" elasticmq "* ]] && [ ! -d bench/elasticmq/target/lib ]; then
   ./mvnw -q -B -f bench/elasticmq/pom.xml dependency:copy-dependencies -DoutputDirectory=target/lib >/dev/null
 fi
@@ -83,6 +90,8 @@ server_command() {
     # Postbox as users start it (./postbox: its JVM defaults and start-up cache), ElasticMQ with the JVM's defaults.
     postbox-memory) echo "exec ./postbox --storage memory --port \$PORT" ;;
     postbox-embedded) echo "exec ./postbox --data-dir \$(mktemp -d) --port \$PORT" ;;
+    baseline-memory) echo "exec '$BENCH_BASELINE/postbox' --storage memory --port \$PORT" ;;
+    baseline-embedded) echo "exec '$BENCH_BASELINE/postbox' --data-dir \$(mktemp -d) --port \$PORT" ;;
     elasticmq) echo "ELASTICMQ_PORT=\$PORT exec $java -Dconfig.file=bench/elasticmq/elasticmq.conf -cp 'bench/elasticmq/target/lib/*' org.elasticmq.server.Main" ;;
     *) echo "unknown server $1" >&2; return 2 ;;
   esac
@@ -90,16 +99,19 @@ server_command() {
 
 # Each workload runs against every server before the next workload starts, so that the runs a ratio compares lie
 # minutes apart, not most of an hour: this machine's speed drifts by up to 2x within an hour (decision 0010).
+# Every other round runs the servers in reverse order, so that none always runs first or last after the others.
 for ((round = 1; round <= rounds; round++)); do
+  order=$servers
+  [ $((round % 2)) -eq 0 ] && order=$(echo "$servers" | tr ' ' '\n' | tac | tr '\n' ' ')
   for workload in "${workloads[@]}"; do
-    for server in $servers; do
+    for server in $order; do
       run_one "$server" "$workload" "$round"
     done
   done
 done
 
-python3 - "$results" <<'PY'
-import sys, statistics
+BENCH_SERVERS_SHOWN="$servers" python3 - "$results" "${BENCH_RATIO:-postbox-memory elasticmq}" <<'PY'
+import os, sys, statistics
 rows = {}  # (label, workload, round) -> the last run's fields
 for line in open(sys.argv[1]):
     parts = line.split()
@@ -116,17 +128,19 @@ def median(values):
 print()
 if len(rounds) > 1:
     print(f"Medians over {len(rounds)} rounds; the ratio is the median of each round's own ratio.")
-print("| workload | metric | postbox-memory | postbox-embedded | elasticmq | memory vs elasticmq |")
-print("|---|---|---|---|---|---|")
+servers = os.environ["BENCH_SERVERS_SHOWN"].split()
+ratio_of, ratio_to = sys.argv[2].split()
+print("| workload | metric | " + " | ".join(servers) + f" | {ratio_of} / {ratio_to} |")
+print("|---|---|" + "---|" * len(servers) + "---|")
 for w in workloads:
     metrics = ["server_cpu_pct_of_one_core", "server_cpu_us_per_poll", "server_rss_mib", "wake_p50_ms", "wake_p99_ms"] \
               if w.endswith("longpoll-idle") else \
               ["msgs_per_s", "server_cpu_us_per_msg", "server_jit_cpu_us_per_msg", "p99_ms"]
     for m in metrics:
-        a, b, c = (median(num(l, w, r, m) for r in rounds)
-                   for l in ("postbox-memory", "postbox-embedded", "elasticmq"))
+        values = [median(num(l, w, r, m) for r in rounds) for l in servers]
         ratio = median(x / y if x is not None and y else None
-                       for x, y in ((num("postbox-memory", w, r, m), num("elasticmq", w, r, m)) for r in rounds))
+                       for x, y in ((num(ratio_of, w, r, m), num(ratio_to, w, r, m)) for r in rounds))
         fmt = lambda v: "-" if v is None else f"{v:,.2f}"
-        print(f"| {w} | {m} | {fmt(a)} | {fmt(b)} | {fmt(c)} | {'-' if ratio is None else f'{ratio:.2f}x'} |")
+        print(f"| {w} | {m} | " + " | ".join(fmt(v) for v in values)
+              + f" | {'-' if ratio is None else f'{ratio:.2f}x'} |")
 PY

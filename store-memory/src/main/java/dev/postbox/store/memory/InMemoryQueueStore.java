@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
@@ -30,8 +31,8 @@ import static java.util.concurrent.CompletableFuture.completedFuture;
  */
 public final class InMemoryQueueStore implements QueueStore {
     private final QueueTable queues = new QueueTable();
-    /** Serialises queue creates and deletes (the tombstones) and move-task changes: both are rare. */
-    private final Object metadata = new Object();
+    /** Serialises queue creates and deletes (the freed names) and move-task changes: both are rare. */
+    private final ReentrantLock metadata = new ReentrantLock();
     private final MoveTaskTable moveTasks = new MoveTaskTable();
     private final byte[] secret = new byte[32];
 
@@ -46,18 +47,18 @@ public final class InMemoryQueueStore implements QueueStore {
 
     @Override
     public CompletableFuture<CreateOutcome> createQueue(QueueRecord proposed, Instant nameFreeSince) {
-        synchronized (metadata) {
+        return metadataChange(() -> {
             queues.forgetDeletedUpTo(nameFreeSince);
             MemoryQueue existing = queues.get(proposed.key());
             if (existing != null) {
-                return completedFuture(new CreateOutcome(existing.record(), CreateOutcome.Status.EXISTS));
+                return new CreateOutcome(existing.record(), CreateOutcome.Status.EXISTS);
             }
             if (queues.deletedAfter(proposed.key(), nameFreeSince)) {
-                return completedFuture(new CreateOutcome(null, CreateOutcome.Status.NAME_RECENTLY_DELETED));
+                return new CreateOutcome(null, CreateOutcome.Status.NAME_RECENTLY_DELETED);
             }
             queues.put(proposed.key(), new MemoryQueue(proposed, Payloads.IN_ENGINE));
-            return completedFuture(new CreateOutcome(proposed, CreateOutcome.Status.CREATED));
-        }
+            return new CreateOutcome(proposed, CreateOutcome.Status.CREATED);
+        });
     }
 
     @Override
@@ -72,25 +73,25 @@ public final class InMemoryQueueStore implements QueueStore {
 
     @Override
     public CompletableFuture<Boolean> deleteQueue(QueueKey key, Instant now) {
-        synchronized (metadata) {
+        return metadataChange(() -> {
             MemoryQueue removed = queues.remove(key);
             if (removed == null) {
-                return completedFuture(false);
+                return false;
             }
             queues.deleted(key, now);
             removed.close();
-            return completedFuture(true);
-        }
+            return true;
+        });
     }
 
     @Override
     public CompletableFuture<QueueRecord> updateQueue(QueueKey key, UnaryOperator<QueueRecord> change) {
-        return now(() -> queues.require(key).update(change));
+        return completed(() -> queues.require(key).update(change));
     }
 
     @Override
     public CompletableFuture<List<Sent>> send(QueueKey key, List<NewMessage> messages, Instant now) {
-        return now(() -> queues.require(key).send(messages, now));
+        return completed(() -> queues.require(key).send(messages, now));
     }
 
     /**
@@ -99,7 +100,7 @@ public final class InMemoryQueueStore implements QueueStore {
      */
     @Override
     public CompletableFuture<List<Delivery>> receive(QueueKey key, Receive receive, Instant now) {
-        return now(() -> {
+        return completed(() -> {
             MemoryQueue source = queues.require(key);
             Redrive redrive = receive.redrive();
             MemoryQueue deadLetter = redrive == null ? null : queues.get(redrive.deadLetterQueue());
@@ -118,23 +119,23 @@ public final class InMemoryQueueStore implements QueueStore {
 
     @Override
     public CompletableFuture<DeleteOutcome> delete(QueueKey key, long sequence, int receiveCount, Instant now) {
-        return now(() -> queues.require(key).delete(sequence, receiveCount, now));
+        return completed(() -> queues.require(key).delete(sequence, receiveCount, now));
     }
 
     @Override
     public CompletableFuture<Boolean> changeVisibility(QueueKey key, long sequence, int receiveCount,
                                                        Instant visibleAt, Instant now) {
-        return now(() -> queues.require(key).changeVisibility(sequence, receiveCount, visibleAt, now).isPresent());
+        return completed(() -> queues.require(key).changeVisibility(sequence, receiveCount, visibleAt, now).isPresent());
     }
 
     @Override
     public CompletableFuture<Boolean> purge(QueueKey key, Instant now, Instant notPurgedSince) {
-        return now(() -> queues.require(key).purge(now, notPurgedSince));
+        return completed(() -> queues.require(key).purge(now, notPurgedSince));
     }
 
     @Override
     public CompletableFuture<QueueCounts> counts(QueueKey key, Instant now) {
-        return now(() -> queues.require(key).counts(now));
+        return completed(() -> queues.require(key).counts(now));
     }
 
     @Override
@@ -144,31 +145,23 @@ public final class InMemoryQueueStore implements QueueStore {
 
     @Override
     public CompletableFuture<Optional<MoveTask>> startMoveTask(MoveTask task) {
-        synchronized (metadata) {
-            return completedFuture(Optional.ofNullable(moveTasks.start(task)).map(MoveTaskTable.Started::task));
-        }
+        return metadataChange(() -> Optional.ofNullable(moveTasks.start(task)).map(MoveTaskTable.Started::task));
     }
 
     @Override
     public CompletableFuture<List<MoveTask>> moveTasks(String sourceArn) {
-        synchronized (metadata) {
-            return completedFuture(moveTasks.tasks(sourceArn));
-        }
+        return metadataChange(() -> moveTasks.tasks(sourceArn));
     }
 
     @Override
     public CompletableFuture<Optional<MoveTask>> updateMoveTask(String sourceArn, String taskId,
                                                                 UnaryOperator<MoveTask> change) {
-        synchronized (metadata) {
-            return now(() -> moveTasks.update(sourceArn, taskId, change));
-        }
+        return metadataChange(() -> moveTasks.update(sourceArn, taskId, change));
     }
 
     @Override
     public CompletableFuture<List<MoveTask>> activeMoveTasks() {
-        synchronized (metadata) {
-            return completedFuture(moveTasks.active());
-        }
+        return metadataChange(moveTasks::active);
     }
 
     @Override
@@ -181,13 +174,23 @@ public final class InMemoryQueueStore implements QueueStore {
         wakeAllWaiters();
     }
 
-    /** The structural invariants of every queue (a self-check for tests and diagnostics). */
-    public boolean invariantsHold() {
+    /** The structural invariants of every queue (the contract tests check them after each test). */
+    boolean invariantsHold() {
         return queues.invariantsHold();
     }
 
+    /** A change of queues or move tasks, one at a time. */
+    private <T> CompletableFuture<T> metadataChange(Supplier<T> change) {
+        metadata.lock();
+        try {
+            return completed(change);
+        } finally {
+            metadata.unlock();
+        }
+    }
+
     /** The step's result as a completed future, or the exception it threw as a failed one. */
-    private static <T> CompletableFuture<T> now(Supplier<T> step) {
+    private static <T> CompletableFuture<T> completed(Supplier<T> step) {
         try {
             return completedFuture(step.get());
         } catch (RuntimeException e) {

@@ -404,8 +404,8 @@ public final class RocksDbQueueStore implements QueueStore {
         journal.close();
     }
 
-    /** The structural invariants of every queue (a self-check for tests and diagnostics). */
-    public boolean invariantsHold() {
+    /** The structural invariants of every queue (the contract tests check them after each test). */
+    boolean invariantsHold() {
         return queues.invariantsHold();
     }
 

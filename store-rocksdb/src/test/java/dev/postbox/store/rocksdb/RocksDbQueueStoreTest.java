@@ -132,6 +132,34 @@ class RocksDbQueueStoreTest extends QueueStoreContract {
     }
 
     @Test
+    void aDeduplicationIdThatExpiredBeforeARestartStaysExpiredAfterIt() {
+        QueueKey fifo = createFifoQueue("dedup-restart.fifo", Map.of());
+        sendTo(fifo, "first", "g", "b-sent-first");
+        clock.advance(Duration.ofMinutes(2));
+        sendTo(fifo, "second", "g", "a-sent-second"); // sorts before the first one on disk
+        clock.advance(Duration.ofMinutes(3).plusSeconds(1)); // the first id's five minutes are over
+        restart();
+        assertThat(send(fifo, message("again", Duration.ZERO, "g", "b-sent-first")).getFirst().duplicate())
+                .as("an expired id is a new message").isFalse();
+        assertThat(send(fifo, message("again", Duration.ZERO, "g", "a-sent-second")).getFirst().duplicate())
+                .as("a live id is still a duplicate").isTrue();
+    }
+
+    @Test
+    void expiredDeduplicationIdsLeaveTheDiskWhileTheStoreRuns() {
+        QueueKey fifo = createFifoQueue("dedup-disk.fifo", Map.of());
+        long incarnation = await(store.queue(fifo)).orElseThrow().incarnation();
+        sendTo(fifo, "old", "g", "old-id");
+        clock.advance(Duration.ofMinutes(5));
+        sendTo(fifo, "new", "g", "new-id"); // sweeps the window; the deletion commits before this send
+        List<String> onDisk = new java.util.ArrayList<>();
+        journal.scan(dev.postbox.store.rocksdb.journal.ColumnFamily.DEDUP,
+                dev.postbox.store.rocksdb.journal.Codec.prefix(incarnation),
+                (k, v) -> onDisk.add(dev.postbox.store.rocksdb.journal.Codec.dedupKeyText(k)));
+        assertThat(onDisk).containsExactly("new-id");
+    }
+
+    @Test
     void theNameReuseAndPurgeWindowsSurviveARestart() {
         QueueKey deleted = new QueueKey("000000000000", "deleted");
         create(queue(deleted, Map.of()));

@@ -36,6 +36,9 @@ final class ExpiringEntries<V> {
 
     /** Drops the entries whose time has passed at {@code now}, reporting each key. */
     void sweep(Instant now, Consumer<String> expired) {
+        if (byKey.isEmpty()) {
+            return;
+        }
         Iterator<Map.Entry<String, V>> oldest = byKey.entrySet().iterator();
         while (oldest.hasNext()) {
             Map.Entry<String, V> entry = oldest.next();

@@ -5,9 +5,6 @@ package dev.postbox.store.memory.engine;
  * lock: implementations must not block (a durable store submits a deletion without waiting for it).
  */
 public interface Expiry {
-    Expiry NONE = new Expiry() {
-    };
-
     /** The message passed the retention period (it is gone whatever its state). */
     default void messageExpired(long sequence) {
     }

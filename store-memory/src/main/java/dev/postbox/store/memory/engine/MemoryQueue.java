@@ -17,7 +17,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.LongConsumer;
 import java.util.function.UnaryOperator;
 
 import static dev.postbox.store.memory.engine.StoredMessage.State.IN_FLIGHT;
@@ -46,7 +48,11 @@ public final class MemoryQueue {
     private final Payloads payloads;
     private final ExpiringEntries<Original> deduplication = new ExpiringEntries<>(Original::expiresAt);
     private final ExpiringEntries<ReceiveAttempt> attempts = new ExpiringEntries<>(ReceiveAttempt::expiresAt);
-    private Expiry expiry = Expiry.NONE;
+    // The Expiry's methods as the sweeps take them, made once (a method reference per sweep would be an allocation
+    // on every receive).
+    private LongConsumer messageExpired = sequence -> { };
+    private Consumer<String> deduplicationExpired = key -> { };
+    private Consumer<String> attemptExpired = id -> { };
     private volatile QueueRecord record;
     private Duration retention;
     private boolean deduplicatePerGroup;
@@ -67,7 +73,9 @@ public final class MemoryQueue {
 
     /** Called under the lock for what the queue forgets as time passes (see {@link Expiry}). */
     public void setExpiry(Expiry expiry) {
-        this.expiry = expiry;
+        this.messageExpired = expiry::messageExpired;
+        this.deduplicationExpired = expiry::deduplicationExpired;
+        this.attemptExpired = expiry::attemptExpired;
     }
 
     public QueueRecord record() {
@@ -167,7 +175,7 @@ public final class MemoryQueue {
         List<Sent> sent = new ArrayList<>(incoming.size());
         List<Accepted> accepted = new ArrayList<>(incoming.size());
         List<StoredMessage> staged = new ArrayList<>(incoming.size());
-        deduplication.sweep(now, expiry::deduplicationExpired);
+        deduplication.sweep(now, deduplicationExpired);
         for (Incoming in : incoming) {
             String dedupKey = null;
             Instant dedupExpiresAt = null;
@@ -293,9 +301,9 @@ public final class MemoryQueue {
     public Received receive(int max, Duration visibilityTimeout, Instant now, int maxReceiveCount, String attemptId) {
         lock.lock();
         try {
-            messages.sweepExpired(now.minus(retention), expiry::messageExpired);
+            messages.sweepExpired(now.minus(retention), messageExpired);
             messages.promoteDue(now);
-            attempts.sweep(now, expiry::attemptExpired);
+            attempts.sweep(now, attemptExpired);
             Received received = attemptId == null ? null : repeatAttempt(attemptId, visibilityTimeout, now);
             if (received == null) {
                 received = receiveLocked(max, visibilityTimeout, now, maxReceiveCount, attemptId);
@@ -408,7 +416,7 @@ public final class MemoryQueue {
     public DeleteOutcome checkDelete(long sequence, int receiveCount, Instant now) {
         lock.lock();
         try {
-            messages.sweepExpired(now.minus(retention), expiry::messageExpired);
+            messages.sweepExpired(now.minus(retention), messageExpired);
             messages.promoteDue(now);
             StoredMessage message = messages.get(sequence);
             if (message == null) {
@@ -449,7 +457,7 @@ public final class MemoryQueue {
     public Optional<MessageState> changeVisibility(long sequence, int receiveCount, Instant visibleAt, Instant now) {
         lock.lock();
         try {
-            messages.sweepExpired(now.minus(retention), expiry::messageExpired);
+            messages.sweepExpired(now.minus(retention), messageExpired);
             messages.promoteDue(now);
             StoredMessage message = messages.get(sequence);
             if (message == null || message.receiveCount != receiveCount) {
@@ -533,7 +541,7 @@ public final class MemoryQueue {
     public QueueCounts counts(Instant now) {
         lock.lock();
         try {
-            messages.sweepExpired(now.minus(retention), expiry::messageExpired);
+            messages.sweepExpired(now.minus(retention), messageExpired);
             messages.promoteDue(now);
             return new QueueCounts(messages.visibleCount(), messages.inFlightCount(), messages.delayedCount());
         } finally {

@@ -100,6 +100,105 @@ abstract class FifoQueueSpec extends SpecSupport {
                 .containsEntry("MessageDeduplicationId", "4").containsKey("SequenceNumber");
     }
 
+    private List<Message> receive(String url, int max, int visibilityTimeout) {
+        return sqs.receiveMessage(ReceiveMessageRequest.builder().queueUrl(url).maxNumberOfMessages(max)
+                .visibilityTimeout(visibilityTimeout).build()).messages();
+    }
+
+    private void changeVisibility(String url, Message message, int seconds) {
+        sqs.changeMessageVisibility(ChangeMessageVisibilityRequest.builder().queueUrl(url)
+                .receiptHandle(message.receiptHandle()).visibilityTimeout(seconds).build());
+    }
+
+    @Test
+    void aGroupIsReceivableAgainUpToItsFirstMessageStillInFlight() {
+        String url = createFifo("head", Map.of());
+        sendFifo(url, "m1", "g", "1");
+        sendFifo(url, "m2", "g", "2");
+        sendFifo(url, "m3", "g", "3");
+        List<Message> all = receive(url, 10);
+        assertThat(all).extracting(Message::body).containsExactly("m1", "m2", "m3");
+        changeVisibility(url, all.get(1), 300);
+        clock.advanceSeconds(30);
+        assertThat(receive(url, 10)).as("m2 is still in flight").extracting(Message::body).containsExactly("m1");
+
+        String third = createFifo("head3", Map.of());
+        sendFifo(third, "m1", "g", "1");
+        sendFifo(third, "m2", "g", "2");
+        sendFifo(third, "m3", "g", "3");
+        List<Message> again = receive(third, 10);
+        changeVisibility(third, again.get(2), 300);
+        clock.advanceSeconds(30);
+        assertThat(receive(third, 10)).extracting(Message::body).containsExactly("m1", "m2");
+    }
+
+    @Test
+    void endingTheFirstMessagesVisibilityReopensItsGroupWhileLaterOnesAreInFlight() {
+        String url = createFifo("reopen", Map.of());
+        sendFifo(url, "m1", "g", "1");
+        sendFifo(url, "m2", "g", "2");
+        List<Message> both = receive(url, 10);
+        assertThat(receive(url, 10)).as("the group is in flight").isEmpty();
+        changeVisibility(url, both.getFirst(), 0);
+        assertThat(receive(url, 10)).extracting(Message::body).containsExactly("m1");
+    }
+
+    @Test
+    void aGroupJustServedGoesToTheBack() {
+        String url = createFifo("rotate", Map.of());
+        for (String group : List.of("1", "2", "3")) {
+            sendFifo(url, group + "a", group, group + "a");
+            sendFifo(url, group + "b", group, group + "b");
+        }
+        List<Message> first = receive(url, 2);
+        List<Message> second = receive(url, 2);
+        assertThat(first).extracting(Message::body).containsExactly("1a", "1b");
+        assertThat(second).extracting(Message::body).containsExactly("2a", "2b");
+        for (Message message : first) {
+            changeVisibility(url, message, 0);
+        }
+        for (Message message : second) {
+            changeVisibility(url, message, 0);
+        }
+        assertThat(receive(url, 10, 0)).extracting(Message::body).containsExactly("3a", "3b", "1a", "1b", "2a", "2b");
+        assertThat(receive(url, 2, 0)).as("a receive with VisibilityTimeout 0 moved 3, 1 and 2 back in that order")
+                .extracting(Message::body).containsExactly("3a", "3b");
+        assertThat(receive(url, 10, 0)).extracting(Message::body).containsExactly("1a", "1b", "2a", "2b", "3a", "3b");
+    }
+
+    @Test
+    void aFifoSendWithDelayZeroGetsTheQueuesDelay() {
+        String url = createFifo("delay", Map.of("DelaySeconds", "5"));
+        sqs.sendMessage(SendMessageRequest.builder().queueUrl(url).messageBody("late").messageGroupId("g")
+                .messageDeduplicationId("d").delaySeconds(0).build());
+        assertThat(receive(url, 10)).isEmpty();
+        clock.advanceSeconds(5);
+        assertThat(receive(url, 10)).extracting(Message::body).containsExactly("late");
+    }
+
+    @Test
+    void purgeClearsTheDeduplicationWindow() {
+        String url = createFifo("purge-dedup", Map.of());
+        sendFifo(url, "before", "g", "same");
+        sqs.purgeQueue(PurgeQueueRequest.builder().queueUrl(url).build());
+        sendFifo(url, "after", "g", "same");
+        assertThat(receive(url, 10)).extracting(Message::body).containsExactly("after");
+    }
+
+    @Test
+    void switchingToPerGroupDeduplicationTakesEffectAtOnce() {
+        String url = createFifo("switch-scope", Map.of());
+        String original = sendFifo(url, "x", "g1", "same").messageId();
+        assertThat(sendFifo(url, "y", "g2", "same").messageId()).as("queue scope").isEqualTo(original);
+        sqs.setQueueAttributes(SetQueueAttributesRequest.builder().queueUrl(url).attributesWithStrings(Map.of(
+                "DeduplicationScope", "messageGroup", "FifoThroughputLimit", "perMessageGroupId")).build());
+        SendMessageResponse sameGroup = sendFifo(url, "x again", "g1", "same");
+        SendMessageResponse otherGroup = sendFifo(url, "z", "g3", "same");
+        assertThat(sameGroup.messageId()).as("still a duplicate in its own group").isEqualTo(original);
+        assertThat(otherGroup.messageId()).as("another group is another scope now").isNotEqualTo(original);
+        assertThat(receive(url, 10)).extracting(Message::body).containsExactlyInAnyOrder("x", "z");
+    }
+
     @Test
     void anExpiredReceiptCannotDeleteAndTheMessageComesBackFirst() {
         String url = createFifo("expired", Map.of());

@@ -336,8 +336,37 @@ public abstract class QueueStoreContract {
         assertThat(receive(fifo, 10)).as("a2 still in flight").isEmpty();
         clock.advance(THIRTY_SECONDS);
         assertThat(delete(fifo, first.get(1))).as("handle expired").isEqualTo(DeleteOutcome.EXPIRED);
-        // Groups are served oldest head first: b1 was sent before a2.
-        assertThat(receive(fifo, 10)).extracting(d -> d.data().body()).containsExactly("b1", "a2", "a3");
+        // A group just served goes to the back: b was served after a.
+        assertThat(receive(fifo, 10)).extracting(d -> d.data().body()).containsExactly("a2", "a3", "b1");
+    }
+
+    @Test
+    void fifoServesAGroupAgainOnceItsFirstMessageIsVisibleEvenWhileLaterOnesAreInFlight() {
+        QueueKey fifo = createFifoQueue("head.fifo", Map.of());
+        sendTo(fifo, "m1", "g", "d1");
+        sendTo(fifo, "m2", "g", "d2");
+        sendTo(fifo, "m3", "g", "d3");
+        List<Delivery> all = receive(fifo, 10);
+        assertThat(all).extracting(d -> d.data().body()).containsExactly("m1", "m2", "m3");
+        changeVisibility(fifo, all.get(1), clock.instant().plus(Duration.ofMinutes(5)));
+        clock.advance(THIRTY_SECONDS);
+        assertThat(receive(fifo, 10)).as("up to the first message still in flight")
+                .extracting(d -> d.data().body()).containsExactly("m1");
+        List<Delivery> again = receive(fifo, 10);
+        assertThat(again).as("m1 in flight again").isEmpty();
+    }
+
+    @Test
+    void fifoMovesTheGroupsAReceiveServedBehindTheOnesItDidNotTouch() {
+        QueueKey fifo = createFifoQueue("rotation.fifo", Map.of());
+        for (String group : List.of("g1", "g2", "g3")) {
+            sendTo(fifo, group + "-a", group, group + "-a");
+            sendTo(fifo, group + "-b", group, group + "-b");
+        }
+        assertThat(receive(fifo, 4, Duration.ZERO, null, null)).extracting(d -> d.data().body())
+                .containsExactly("g1-a", "g1-b", "g2-a", "g2-b");
+        assertThat(receive(fifo, 10, Duration.ZERO, null, null)).extracting(d -> d.data().body())
+                .containsExactly("g3-a", "g3-b", "g1-a", "g1-b", "g2-a", "g2-b");
     }
 
     @Test
@@ -358,6 +387,31 @@ public abstract class QueueStoreContract {
                 .getFirst().duplicate()).as("another group, another scope").isFalse();
         assertThat(send(perGroup, message("y", Duration.ZERO, "g1", "same"))
                 .getFirst().duplicate()).isTrue();
+    }
+
+    @Test
+    void fifoDeduplicationFollowsTheScopeInForceNow() {
+        QueueKey fifo = createFifoQueue("scope-switch.fifo", Map.of());
+        List<QueueStore.Sent> original = send(fifo, message("x", Duration.ZERO, "g1", "same"));
+        await(store.updateQueue(fifo, q -> {
+            Map<String, String> attributes = new java.util.HashMap<>(q.attributes());
+            attributes.put("DeduplicationScope", "messageGroup");
+            return q.withAttributes(attributes, clock.instant());
+        }));
+        assertThat(send(fifo, message("x again", Duration.ZERO, "g1", "same")).getFirst())
+                .as("its own group: still a duplicate").extracting(QueueStore.Sent::duplicate, QueueStore.Sent::messageId)
+                .containsExactly(true, original.getFirst().messageId());
+        assertThat(send(fifo, message("y", Duration.ZERO, "g2", "same")).getFirst().duplicate())
+                .as("another group: new at once").isFalse();
+    }
+
+    @Test
+    void fifoPurgeForgetsTheDeduplicationIds() {
+        QueueKey fifo = createFifoQueue("purge-dedup.fifo", Map.of());
+        sendTo(fifo, "before", "g", "same");
+        assertThat(purge(fifo)).isTrue();
+        assertThat(send(fifo, message("after", Duration.ZERO, "g", "same")).getFirst().duplicate()).isFalse();
+        assertThat(receive(fifo, 10)).extracting(d -> d.data().body()).containsExactly("after");
     }
 
     @Test

@@ -180,7 +180,9 @@ final class MessageSending {
         } else if (queue.fifo()) {
             deduplicationId = sha256Hex(body); // ContentBasedDeduplication: attributes are not part of it
         }
-        int delay = delaySeconds != null ? delaySeconds : queue.intAttribute(QueueAttributes.DELAY_SECONDS);
+        // On FIFO queues a message has no delay of its own (only 0 is allowed), so it always gets the queue's (AWS).
+        int delay = delaySeconds != null && !queue.fifo() ? delaySeconds
+                : queue.intAttribute(QueueAttributes.DELAY_SECONDS);
         MessageData data = new MessageData(UUID.randomUUID().toString(), body, Md5Digests.ofBody(body), attributes,
                 Md5Digests.ofAttributes(attributes), systemAttributes, call.callerId(), now, groupId, deduplicationId,
                 null);

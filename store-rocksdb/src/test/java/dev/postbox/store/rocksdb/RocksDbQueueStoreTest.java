@@ -156,7 +156,30 @@ class RocksDbQueueStoreTest extends QueueStoreContract {
         journal.scan(dev.postbox.store.rocksdb.journal.ColumnFamily.DEDUP,
                 dev.postbox.store.rocksdb.journal.Codec.prefix(incarnation),
                 (k, v) -> onDisk.add(dev.postbox.store.rocksdb.journal.Codec.dedupKeyText(k)));
-        assertThat(onDisk).containsExactly("new-id");
+        assertThat(onDisk).containsExactly("g\u0000new-id");
+    }
+
+    @Test
+    void aPurgedQueuesDeduplicationIdsStayForgottenAfterARestart() {
+        QueueKey fifo = createFifoQueue("purge-dedup-restart.fifo", Map.of());
+        sendTo(fifo, "before", "g", "same");
+        assertThat(purge(fifo)).isTrue();
+        restart();
+        assertThat(send(fifo, message("after", Duration.ZERO, "g", "same")).getFirst().duplicate()).isFalse();
+    }
+
+    @Test
+    void aDeduplicationIdKeepsItsGroupAcrossARestartForAScopeSwitch() {
+        QueueKey fifo = createFifoQueue("scope-restart.fifo", Map.of());
+        sendTo(fifo, "x", "g1", "same");
+        restart();
+        await(store.updateQueue(fifo, q -> {
+            Map<String, String> attributes = new java.util.HashMap<>(q.attributes());
+            attributes.put("DeduplicationScope", "messageGroup");
+            return q.withAttributes(attributes, clock.instant());
+        }));
+        assertThat(send(fifo, message("x", Duration.ZERO, "g1", "same")).getFirst().duplicate()).isTrue();
+        assertThat(send(fifo, message("y", Duration.ZERO, "g2", "same")).getFirst().duplicate()).isFalse();
     }
 
     @Test

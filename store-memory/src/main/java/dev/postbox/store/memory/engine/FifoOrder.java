@@ -8,32 +8,39 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * FIFO queues: strict order within a message group, and a group is locked while any of its messages is in flight.
- * A receive drains as many messages as it can from one group (in order) before it moves to the next; groups are
- * served oldest head first.
+ * FIFO queues: strict order within a message group. A group is receivable while its oldest message (its head) is
+ * VISIBLE, and a receive takes a group's messages from the head up to the first one that is not VISIBLE (in flight
+ * or delayed), so a message is never delivered while an earlier one of its group is in flight. This is AWS's rule:
+ * ending the visibility of a group's first message makes the group receivable again even while later messages of it
+ * are still in flight.
  *
- * <p>Invariants: {@code group.messages} holds every message of the group still in the queue, in sequence order;
- * {@code group.inFlight} counts its IN_FLIGHT messages; a group is in {@link #receivable} (keyed by its head's
- * sequence) exactly when it has no message in flight and its head is VISIBLE.
+ * <p>Which group first: groups wait in a line by ticket; a new group draws a ticket at the back, and a group a
+ * receive takes from draws a new one, so a group that was just served goes behind the groups it did not touch (as
+ * AWS does). Tickets live only in memory: after a restart groups line up in the order of their heads.
+ *
+ * <p>Invariants: {@code group.messages} holds every message of the group still in the queue, in sequence order; a
+ * group is in {@link #receivable} (keyed by its ticket) exactly when its head is VISIBLE.
  */
 final class FifoOrder implements VisibleOrder {
     private static final class Group {
         final String id;
         final TreeSet<StoredMessage> messages = new TreeSet<>((a, b) -> Long.compare(a.sequence, b.sequence));
-        int inFlight;
-        Long receivableKey;
+        long ticket;
+        boolean listed;
 
-        Group(String id) {
+        Group(String id, long ticket) {
             this.id = id;
+            this.ticket = ticket;
         }
     }
 
     private final Map<String, Group> groups = new HashMap<>();
     private final TreeMap<Long, Group> receivable = new TreeMap<>();
+    private long nextTicket;
 
     @Override
     public void added(StoredMessage message) {
-        groups.computeIfAbsent(message.groupId, Group::new).messages.add(message);
+        groups.computeIfAbsent(message.groupId, id -> new Group(id, nextTicket++)).messages.add(message);
     }
 
     @Override
@@ -43,16 +50,12 @@ final class FifoOrder implements VisibleOrder {
 
     @Override
     public void leftVisible(StoredMessage message) {
-        Group group = groups.get(message.groupId);
-        group.inFlight++;
-        refresh(group);
+        refresh(groups.get(message.groupId));
     }
 
     @Override
     public void settled(StoredMessage message) {
-        Group group = groups.get(message.groupId);
-        group.inFlight--;
-        refresh(group);
+        refresh(groups.get(message.groupId));
     }
 
     @Override
@@ -70,16 +73,22 @@ final class FifoOrder implements VisibleOrder {
     @Override
     public List<StoredMessage> take(int max) {
         List<StoredMessage> taken = new ArrayList<>(Math.min(max, 16));
+        List<Group> served = new ArrayList<>();
         while (taken.size() < max && !receivable.isEmpty()) {
             Group group = receivable.pollFirstEntry().getValue();
-            group.receivableKey = null;
+            group.listed = false;
+            served.add(group);
             for (StoredMessage message : group.messages) {
                 if (message.state != StoredMessage.State.VISIBLE || taken.size() == max) {
                     break;
                 }
                 taken.add(message);
-                group.inFlight++;
             }
+        }
+        // Served groups go to the back, in the order they were served; their heads are now taken, so they are
+        // listed again only when a head becomes visible (released, timed out, or its successor's turn).
+        for (Group group : served) {
+            group.ticket = nextTicket++;
         }
         return taken;
     }
@@ -95,37 +104,36 @@ final class FifoOrder implements VisibleOrder {
         receivable.clear();
     }
 
+    private static boolean headVisible(Group group) {
+        return !group.messages.isEmpty() && group.messages.first().state == StoredMessage.State.VISIBLE;
+    }
+
     private void refresh(Group group) {
-        boolean shouldBeReceivable = group.inFlight == 0 && !group.messages.isEmpty()
-                && group.messages.first().state == StoredMessage.State.VISIBLE;
-        Long key = shouldBeReceivable ? group.messages.first().sequence : null;
-        if (java.util.Objects.equals(key, group.receivableKey)) {
+        if (headVisible(group) == group.listed) {
             return;
         }
-        unlist(group);
-        if (key != null) {
-            receivable.put(key, group);
-            group.receivableKey = key;
+        if (group.listed) {
+            unlist(group);
+        } else {
+            receivable.put(group.ticket, group);
+            group.listed = true;
         }
     }
 
     private void unlist(Group group) {
-        if (group.receivableKey != null) {
-            receivable.remove(group.receivableKey);
-            group.receivableKey = null;
+        if (group.listed) {
+            receivable.remove(group.ticket);
+            group.listed = false;
         }
     }
 
-    /** For invariant checks: in-flight counts agree with message states, and receivable groups are correct. */
+    /** For invariant checks: exactly the groups whose head is visible are listed, each under its own ticket. */
     boolean consistent() {
         for (Group group : groups.values()) {
-            long inFlight = group.messages.stream().filter(m -> m.state == StoredMessage.State.IN_FLIGHT).count();
-            boolean shouldBeReceivable = group.inFlight == 0 && !group.messages.isEmpty()
-                    && group.messages.first().state == StoredMessage.State.VISIBLE;
-            if (inFlight != group.inFlight || shouldBeReceivable != (group.receivableKey != null)) {
+            if (headVisible(group) != group.listed || group.listed && receivable.get(group.ticket) != group) {
                 return false;
             }
         }
-        return true;
+        return receivable.size() == groups.values().stream().filter(g -> g.listed).count();
     }
 }

@@ -46,12 +46,11 @@ public final class MemoryQueue {
     private final Waiters waiters = new Waiters(lock);
     private final Messages messages;
     private final Payloads payloads;
-    private final ExpiringEntries<Original> deduplication = new ExpiringEntries<>(Original::expiresAt);
+    private final DeduplicationWindow deduplication = new DeduplicationWindow();
     private final ExpiringEntries<ReceiveAttempt> attempts = new ExpiringEntries<>(ReceiveAttempt::expiresAt);
     // The Expiry's methods as the sweeps take them, made once (a method reference per sweep would be an allocation
     // on every receive).
     private LongConsumer messageExpired = sequence -> { };
-    private Consumer<String> deduplicationExpired = key -> { };
     private Consumer<String> attemptExpired = id -> { };
     private volatile QueueRecord record;
     private Duration retention;
@@ -60,10 +59,6 @@ public final class MemoryQueue {
     private long lastFifoSequence;
     private Instant lastPurgedAt;
     private boolean closed;
-
-    /** The message first accepted under a deduplication key. */
-    private record Original(String messageId, String sequenceNumber, Instant expiresAt) {
-    }
 
     public MemoryQueue(QueueRecord record, Payloads payloads) {
         this.payloads = payloads;
@@ -74,7 +69,7 @@ public final class MemoryQueue {
     /** Called under the lock for what the queue forgets as time passes (see {@link Expiry}). */
     public void setExpiry(Expiry expiry) {
         this.messageExpired = expiry::messageExpired;
-        this.deduplicationExpired = expiry::deduplicationExpired;
+        deduplication.onExpired(expiry::deduplicationExpired);
         this.attemptExpired = expiry::attemptExpired;
     }
 
@@ -175,13 +170,14 @@ public final class MemoryQueue {
         List<Sent> sent = new ArrayList<>(incoming.size());
         List<Accepted> accepted = new ArrayList<>(incoming.size());
         List<StoredMessage> staged = new ArrayList<>(incoming.size());
-        deduplication.sweep(now, deduplicationExpired);
+        deduplication.sweep(now);
         for (Incoming in : incoming) {
             String dedupKey = null;
             Instant dedupExpiresAt = null;
             if (record.fifo() && in.deduplicate()) {
-                dedupKey = deduplicationKey(in.data().groupId(), in.data().deduplicationId());
-                Original original = deduplication.get(dedupKey);
+                dedupKey = DeduplicationWindow.key(in.data().groupId(), in.data().deduplicationId());
+                DeduplicationWindow.Original original = deduplication.find(in.data().groupId(),
+                        in.data().deduplicationId(), deduplicatePerGroup);
                 if (original != null) {
                     sent.add(new Sent(original.messageId(), original.sequenceNumber(), true));
                     continue;
@@ -192,7 +188,8 @@ public final class MemoryQueue {
                     in.retainedFrom(), in.receiveCount(), in.firstReceivedAt());
             if (dedupKey != null) {
                 dedupExpiresAt = now.plus(Limits.DEDUPLICATION_INTERVAL);
-                deduplication.put(dedupKey, new Original(message.messageId, sequenceNumber, dedupExpiresAt));
+                deduplication.put(dedupKey, new DeduplicationWindow.Original(message.messageId, sequenceNumber,
+                        dedupExpiresAt));
             }
             staged.add(message);
             accepted.add(new Accepted(in.data(), new MessageState(message.sequence, message.groupId, sequenceNumber,
@@ -203,13 +200,13 @@ public final class MemoryQueue {
         return new Staged(sent, accepted, staged);
     }
 
-    private String deduplicationKey(String groupId, String deduplicationId) {
-        return deduplicatePerGroup ? groupId + '\u0000' + deduplicationId : deduplicationId;
-    }
-
     private String nextFifoSequenceNumber(Instant now) {
         lastFifoSequence = Math.max(lastFifoSequence + 1, now.toEpochMilli() * 1_000_000L);
-        return "1" + String.format("%019d", lastFifoSequence);
+        return fifoSequenceNumber(lastFifoSequence);
+    }
+
+    private static String fifoSequenceNumber(long sequence) {
+        return "1" + String.format("%019d", sequence);
     }
 
     /** Makes staged messages receivable (a no-op when the queue was deleted meanwhile). */
@@ -479,10 +476,12 @@ public final class MemoryQueue {
     public boolean purge(Instant now, Instant notPurgedSince) {
         lock.lock();
         try {
-            if (reservePurge(now, notPurgedSince) == null) {
+            PurgeReservation reservation = reservePurge(now, notPurgedSince);
+            if (reservation == null) {
                 return false;
             }
             messages.clear();
+            deduplication.forget(reservation.deduplicationKeys(), reservation.lastSequenceNumber());
             return true;
         } finally {
             lock.unlock();
@@ -491,9 +490,11 @@ public final class MemoryQueue {
 
     /**
      * A purge that a store records before it takes effect: up to which sequence it removes (what was sent before it
-     * began), and the purge it replaces in the window.
+     * began), the purge it replaces in the window, and the deduplication keys it frees (AWS forgets a FIFO queue's
+     * deduplication ids on a purge), those of messages up to {@code lastSequenceNumber}.
      */
-    public record PurgeReservation(long lastSequence, Instant purgedAt, Instant previousPurgeAt) {
+    public record PurgeReservation(long lastSequence, Instant purgedAt, Instant previousPurgeAt,
+                                   List<String> deduplicationKeys, String lastSequenceNumber) {
     }
 
     /**
@@ -506,7 +507,8 @@ public final class MemoryQueue {
             if (lastPurgedAt != null && lastPurgedAt.isAfter(notPurgedSince)) {
                 return null;
             }
-            PurgeReservation reservation = new PurgeReservation(nextSequence - 1, now, lastPurgedAt);
+            PurgeReservation reservation = new PurgeReservation(nextSequence - 1, now, lastPurgedAt,
+                    deduplication.keys(), fifoSequenceNumber(lastFifoSequence));
             lastPurgedAt = now;
             return reservation;
         } finally {
@@ -519,6 +521,7 @@ public final class MemoryQueue {
         lock.lock();
         try {
             messages.removeUpTo(reservation.lastSequence());
+            deduplication.forget(reservation.deduplicationKeys(), reservation.lastSequenceNumber());
         } finally {
             lock.unlock();
         }
@@ -625,7 +628,7 @@ public final class MemoryQueue {
     public void restoreDeduplication(String key, String messageId, String sequenceNumber, Instant expiresAt) {
         lock.lock();
         try {
-            deduplication.put(key, new Original(messageId, sequenceNumber, expiresAt));
+            deduplication.put(key, new DeduplicationWindow.Original(messageId, sequenceNumber, expiresAt));
         } finally {
             lock.unlock();
         }

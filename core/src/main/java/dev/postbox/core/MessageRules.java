@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
 
 /** Content rules for messages (sqs-reference.md §4): characters, attributes, size. */
 public final class MessageRules {
-    private static final Pattern ATTRIBUTE_NAME = Pattern.compile("[A-Za-z0-9_.\\-]+");
+    // Letters and digits of any script (AWS accepts "attr.1øßä"), hyphens, underscores and periods.
+    private static final Pattern ATTRIBUTE_NAME = Pattern.compile("[\\p{L}\\p{N}_.\\-]+");
     /** Alphanumeric and ASCII punctuation, no space: group, deduplication and receive attempt ids. */
     private static final Pattern ID_CHARS = Pattern.compile("[\\x21-\\x7E]+");
     public static final String AWS_TRACE_HEADER = "AWSTraceHeader";

@@ -1,10 +1,41 @@
 package dev.postbox.core;
 
+import dev.postbox.core.api.MessageAttributeValue;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class MessageRulesTest {
+    private static Map<String, MessageAttributeValue> named(String name) {
+        return Map.of(name, new MessageAttributeValue("String", "v", null, null, null));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"a", "attr.1øßä", "Größe", "名前", "trace-id_2.x", "x1"})
+    void attributeNamesMayHoldLettersAndDigitsOfAnyScript(String name) {
+        assertThatCode(() -> MessageRules.checkAttributes(named(name))).doesNotThrowAnyException();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"has space", "bang!", "semi;colon", ".lead", "trail.", "two..dots", "AWS.x", "amazon.y",
+            "tab\there", "ünd\u0000"})
+    void attributeNamesKeepAwssRestrictions(String name) {
+        assertThatThrownBy(() -> MessageRules.checkAttributes(named(name))).isInstanceOfSatisfying(SqsException.class,
+                e -> assertThat(e.getMessage()).contains("'" + name + "' is invalid"));
+    }
+
+    @Test
+    void attributeNamesAreAtMost256Characters() {
+        assertThatCode(() -> MessageRules.checkAttributes(named("ä".repeat(256)))).doesNotThrowAnyException();
+        assertThatThrownBy(() -> MessageRules.checkAttributes(named("a".repeat(257))))
+                .isInstanceOf(SqsException.class);
+    }
     @Test
     void allowedCharactersAreXmlChars() {
         assertThat(MessageRules.hasOnlyAllowedCharacters("tab\tlf\ncr\r \u007f\u0085 \uD7FF \uE000 \uFFFD")).isTrue();

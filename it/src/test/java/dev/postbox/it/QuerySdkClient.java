@@ -117,12 +117,20 @@ final class QuerySdkClient implements SqsClientUnderTest {
         if (r.hasMessageSystemAttributes()) {
             request.setMessageSystemAttributes(systemToV1(r.messageSystemAttributesAsStrings()));
         }
+        copyHeaders(r, request);
         var result = call(() -> sqs.sendMessage(request));
         return SendMessageResponse.builder().messageId(result.getMessageId())
                 .md5OfMessageBody(result.getMD5OfMessageBody())
                 .md5OfMessageAttributes(result.getMD5OfMessageAttributes())
                 .md5OfMessageSystemAttributes(result.getMD5OfMessageSystemAttributes())
                 .sequenceNumber(result.getSequenceNumber()).build();
+    }
+
+    /** Headers a spec adds to a v2 request (e.g. X-Amzn-Trace-Id) go on the v1 request too. */
+    private static void copyHeaders(software.amazon.awssdk.awscore.AwsRequest v2,
+                                    com.amazonaws.AmazonWebServiceRequest v1) {
+        v2.overrideConfiguration().ifPresent(o -> o.headers().forEach((name, values) ->
+                v1.putCustomRequestHeader(name, String.join(",", values))));
     }
 
     @Override
@@ -136,7 +144,9 @@ final class QuerySdkClient implements SqsClientUnderTest {
             }
             return entry;
         }).toList();
-        var result = call(() -> sqs.sendMessageBatch(r.queueUrl(), entries));
+        var request = new com.amazonaws.services.sqs.model.SendMessageBatchRequest(r.queueUrl(), entries);
+        copyHeaders(r, request);
+        var result = call(() -> sqs.sendMessageBatch(request));
         return SendMessageBatchResponse.builder()
                 .successful(result.getSuccessful().stream().map(s -> SendMessageBatchResultEntry.builder()
                         .id(s.getId()).messageId(s.getMessageId()).md5OfMessageBody(s.getMD5OfMessageBody())

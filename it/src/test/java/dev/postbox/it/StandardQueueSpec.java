@@ -193,6 +193,33 @@ abstract class StandardQueueSpec extends SpecSupport {
     }
 
     @Test
+    void aPrefixFilterReturnsEveryNameStartingWithThePrefix() {
+        String url = createQueue();
+        MessageAttributeValue value = MessageAttributeValue.builder().dataType("String").stringValue("v").build();
+        sqs.sendMessage(SendMessageRequest.builder().queueUrl(url).messageBody("m").messageAttributes(Map.of(
+                "Hello", value, "Help.Me", value, "Other", value)).build());
+        Message message = sqs.receiveMessage(ReceiveMessageRequest.builder().queueUrl(url)
+                .messageAttributeNames("Hel.*").build()).messages().getFirst();
+        assertThat(message.messageAttributes()).containsOnlyKeys("Hello", "Help.Me");
+    }
+
+    @Test
+    void attributeNamesMayHoldNonAsciiLetters() {
+        String url = createQueue();
+        Map<String, MessageAttributeValue> attributes = Map.of(
+                "attr.1øßä", MessageAttributeValue.builder().dataType("String").stringValue("ü").build(),
+                "Größe", MessageAttributeValue.builder().dataType("Number").stringValue("3").build());
+        SendMessageResponse sent = sqs.sendMessage(SendMessageRequest.builder().queueUrl(url).messageBody("m")
+                .messageAttributes(attributes).build());
+        Message received = receive(url, 1).getFirst();
+        assertThat(received.messageAttributes()).isEqualTo(attributes);
+        assertThat(received.md5OfMessageAttributes()).isEqualTo(sent.md5OfMessageAttributes());
+        assertSqsError(() -> sqs.sendMessage(SendMessageRequest.builder().queueUrl(url).messageBody("m")
+                        .messageAttributes(Map.of("no space", attributes.get("attr.1øßä"))).build()),
+                "InvalidParameterValue", 400, "Message (user) attribute name 'no space' is invalid.");
+    }
+
+    @Test
     void awsTraceHeaderIsASystemAttribute() {
         String url = createQueue();
         String trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
@@ -203,6 +230,30 @@ abstract class StandardQueueSpec extends SpecSupport {
         Message message = sqs.receiveMessage(ReceiveMessageRequest.builder().queueUrl(url)
                 .messageSystemAttributeNamesWithStrings("AWSTraceHeader").build()).messages().getFirst();
         assertThat(message.attributesAsStrings()).containsExactly(Map.entry("AWSTraceHeader", trace));
+    }
+
+    @Test
+    void anXRayTraceHeaderOnTheRequestBecomesTheMessagesAwsTraceHeader() {
+        String url = createQueue();
+        String fromHeader = "Root=1-67891233-abcdef012345678912345678;Parent=463ac35c9f6413ad;Sampled=1";
+        String explicit = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
+        SendMessageResponse sent = sqs.sendMessage(SendMessageRequest.builder().queueUrl(url).messageBody("header")
+                .overrideConfiguration(o -> o.putHeader("X-Amzn-Trace-Id", fromHeader)).build());
+        assertThat(sent.md5OfMessageSystemAttributes()).as("the request carried no system attribute").isNull();
+        sqs.sendMessage(SendMessageRequest.builder().queueUrl(url).messageBody("explicit")
+                .overrideConfiguration(o -> o.putHeader("X-Amzn-Trace-Id", fromHeader))
+                .messageSystemAttributesWithStrings(Map.of("AWSTraceHeader", MessageSystemAttributeValue.builder()
+                        .dataType("String").stringValue(explicit).build())).build());
+        sqs.sendMessageBatch(SendMessageBatchRequest.builder().queueUrl(url)
+                .overrideConfiguration(o -> o.putHeader("X-Amzn-Trace-Id", fromHeader))
+                .entries(SendMessageBatchRequestEntry.builder().id("b").messageBody("batch").build()).build());
+        Map<String, String> traces = new java.util.HashMap<>();
+        for (Message message : sqs.receiveMessage(ReceiveMessageRequest.builder().queueUrl(url).maxNumberOfMessages(10)
+                .messageSystemAttributeNamesWithStrings("AWSTraceHeader").build()).messages()) {
+            traces.put(message.body(), message.attributesAsStrings().get("AWSTraceHeader"));
+        }
+        assertThat(traces).containsExactlyInAnyOrderEntriesOf(Map.of("header", fromHeader, "explicit", explicit,
+                "batch", fromHeader));
     }
 
     @Test
@@ -306,6 +357,24 @@ abstract class StandardQueueSpec extends SpecSupport {
         sqs.changeMessageVisibility(ChangeMessageVisibilityRequest.builder().queueUrl(url)
                 .receiptHandle(again.receiptHandle()).visibilityTimeout(0).build());
         assertThat(receive(url, 1)).hasSize(1);
+    }
+
+    @Test
+    void aReceiptOfAnEarlierReceiveChangesTheVisibilityOfAMessageInFlight() {
+        String url = createQueue();
+        send(url, "m");
+        Message first = receive(url, 1).getFirst();
+        clock.advanceSeconds(30);
+        Message second = receive(url, 1).getFirst();
+        sqs.changeMessageVisibility(ChangeMessageVisibilityRequest.builder().queueUrl(url)
+                .receiptHandle(first.receiptHandle()).visibilityTimeout(0).build());
+        Message third = receive(url, 1).getFirst();
+        assertThat(third.attributesAsStrings()).containsEntry("ApproximateReceiveCount", "3");
+        sqs.deleteMessage(DeleteMessageRequest.builder().queueUrl(url).receiptHandle(third.receiptHandle()).build());
+        assertSqsError(() -> sqs.changeMessageVisibility(ChangeMessageVisibilityRequest.builder().queueUrl(url)
+                        .receiptHandle(second.receiptHandle()).visibilityTimeout(10).build()),
+                "InvalidParameterValue", 400,
+                "Message does not exist or is not available for visibility timeout change.");
     }
 
     @Test

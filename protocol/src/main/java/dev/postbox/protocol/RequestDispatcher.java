@@ -209,7 +209,7 @@ public final class RequestDispatcher {
                 callerId = credential.group(1);
             }
         }
-        return new CallContext(baseUrl, callerId, settings.region(), waits);
+        return new CallContext(baseUrl, callerId, settings.region(), waits, request.header("x-amzn-trace-id"));
     }
 
     private static HttpExchange.Response error(Protocol protocol, ErrorCode code, String message, String requestId) {

@@ -263,8 +263,11 @@ public abstract class QueueStoreContract {
         assertThat(await(store.changeVisibility(key, delivery.sequence(), 1, now, now))).isTrue();
         assertThat(await(store.counts(key, now)).visible()).isEqualTo(1);
         Delivery again = receive(1).getFirst();
-        assertThat(await(store.changeVisibility(key, again.sequence(), 1, now.plusSeconds(5), now))).isFalse();
-        assertThat(await(store.changeVisibility(key, again.sequence(), 2, now.plusSeconds(100), now))).isTrue();
+        assertThat(await(store.changeVisibility(key, again.sequence(), 2, now, now))).isTrue();
+        assertThat(await(store.changeVisibility(key, again.sequence(), 1, now.plusSeconds(5), now)))
+                .as("an earlier receipt of a visible message").isFalse();
+        again = receive(1).getFirst();
+        assertThat(await(store.changeVisibility(key, again.sequence(), 3, now.plusSeconds(100), now))).isTrue();
         clock.advanceSeconds(99);
         assertThat(receive(1)).isEmpty();
         clock.advanceSeconds(1);
@@ -279,6 +282,24 @@ public abstract class QueueStoreContract {
         Instant now = clock.instant();
         assertThat(changeVisibility(key, delivery, now.plusSeconds(60))).isTrue();
         assertThat(receive(1)).isEmpty();
+    }
+
+    @Test
+    void anEarlierReceiptChangesVisibilityOnlyWhileTheMessageIsInFlight() {
+        send("a");
+        Delivery first = receive(1).getFirst();
+        clock.advance(THIRTY_SECONDS);
+        Delivery second = receive(1).getFirst();
+        assertThat(changeVisibility(key, first, clock.instant().plusSeconds(300))).as("in flight under a later receive")
+                .isTrue();
+        clock.advance(THIRTY_SECONDS);
+        assertThat(receive(1)).as("the earlier receipt's change holds").isEmpty();
+        assertThat(changeVisibility(key, second, clock.instant())).isTrue();
+        assertThat(changeVisibility(key, first, clock.instant().plusSeconds(60))).as("visible: no longer in flight")
+                .isFalse();
+        Delivery third = receive(1).getFirst();
+        assertThat(delete(key, third)).isEqualTo(DeleteOutcome.DELETED);
+        assertThat(changeVisibility(key, first, clock.instant().plusSeconds(60))).as("deleted").isFalse();
     }
 
     @Test

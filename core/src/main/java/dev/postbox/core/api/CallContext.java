@@ -8,6 +8,11 @@ package dev.postbox.core.api;
  * @param callerId the caller identity recorded as the {@code SenderId} of messages it sends
  * @param region   the region that appears in ARNs
  * @param waits    where the caller's long polls resume and keep their deadlines
+ * @param traceHeader the caller's trace context (AWS X-Ray's {@code X-Amzn-Trace-Id} header), null when none: the
+ *                 {@code AWSTraceHeader} of messages it sends that do not carry one themselves
  */
-public record CallContext(String baseUrl, String callerId, String region, Waits waits) {
+public record CallContext(String baseUrl, String callerId, String region, Waits waits, String traceHeader) {
+    public CallContext(String baseUrl, String callerId, String region, Waits waits) {
+        this(baseUrl, callerId, region, waits, null);
+    }
 }

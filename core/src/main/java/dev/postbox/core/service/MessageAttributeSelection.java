@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * Which message attributes a ReceiveMessage asked for: {@code All}, {@code *} or {@code .*} for all,
- * {@code prefix.*} for names starting with {@code prefix.}, else exact names. Names that match nothing are ignored.
+ * {@code prefix.*} for names starting with {@code prefix} (AWS: {@code Hel.*} returns {@code Hello} and
+ * {@code Help.Me}), else exact names. Names that match nothing are ignored.
  */
 final class MessageAttributeSelection {
     private final boolean all;
@@ -27,7 +28,7 @@ final class MessageAttributeSelection {
         }
         boolean all = names.stream().anyMatch(n -> n.equals("All") || n.equals("*") || n.equals(".*"));
         List<String> prefixes = names.stream().filter(n -> n.endsWith(".*") && n.length() > 2)
-                .map(n -> n.substring(0, n.length() - 1)).toList();
+                .map(n -> n.substring(0, n.length() - 2)).toList();
         return new MessageAttributeSelection(all, List.copyOf(names), prefixes);
     }
 

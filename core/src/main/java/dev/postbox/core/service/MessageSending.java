@@ -57,7 +57,8 @@ final class MessageSending {
             MessageData data = message.data();
             return store.send(queue.key(), List.of(message), now).thenApply(sent -> new SendMessage.Result(
                     sent.getFirst().messageId(), data.md5OfBody(), data.md5OfMessageAttributes(),
-                    Md5Digests.ofAttributes(data.systemAttributes()), sent.getFirst().sequenceNumber()));
+                    Md5Digests.ofAttributes(orEmpty(request.messageSystemAttributes())),
+                    sent.getFirst().sequenceNumber()));
         });
     }
 
@@ -85,14 +86,14 @@ final class MessageSending {
         }
         Instant now = clock.instant();
         List<NewMessage> accepted = new ArrayList<>();
-        List<String> acceptedIds = new ArrayList<>();
+        List<SendMessageBatch.RequestEntry> acceptedEntries = new ArrayList<>();
         List<BatchResultErrorEntry> failed = new ArrayList<>();
         for (SendMessageBatch.RequestEntry entry : request.entries()) {
             try {
                 accepted.add(prepare(call, queue, now, true, entry.messageBody(), entry.delaySeconds(),
                         entry.messageAttributes(), entry.messageSystemAttributes(), entry.messageDeduplicationId(),
                         entry.messageGroupId()));
-                acceptedIds.add(entry.id());
+                acceptedEntries.add(entry);
             } catch (SqsException e) {
                 failed.add(Batches.failure(entry.id(), e));
             }
@@ -103,9 +104,11 @@ final class MessageSending {
             List<SendMessageBatch.ResultEntry> successful = new ArrayList<>();
             for (int i = 0; i < accepted.size(); i++) {
                 MessageData data = accepted.get(i).data();
-                successful.add(new SendMessageBatch.ResultEntry(acceptedIds.get(i), sent.get(i).messageId(),
+                SendMessageBatch.RequestEntry entry = acceptedEntries.get(i);
+                successful.add(new SendMessageBatch.ResultEntry(entry.id(), sent.get(i).messageId(),
                         data.md5OfBody(), data.md5OfMessageAttributes(),
-                        Md5Digests.ofAttributes(data.systemAttributes()), sent.get(i).sequenceNumber()));
+                        Md5Digests.ofAttributes(orEmpty(entry.messageSystemAttributes())),
+                        sent.get(i).sequenceNumber()));
             }
             return new SendMessageBatch.Result(successful, failed);
         });
@@ -184,9 +187,25 @@ final class MessageSending {
         int delay = delaySeconds != null && !queue.fifo() ? delaySeconds
                 : queue.intAttribute(QueueAttributes.DELAY_SECONDS);
         MessageData data = new MessageData(UUID.randomUUID().toString(), body, Md5Digests.ofBody(body), attributes,
-                Md5Digests.ofAttributes(attributes), systemAttributes, call.callerId(), now, groupId, deduplicationId,
-                null);
+                Md5Digests.ofAttributes(attributes), withTraceHeader(systemAttributes, call.traceHeader()),
+                call.callerId(), now, groupId, deduplicationId, null);
         return NewMessage.sent(data, now.plusSeconds(delay));
+    }
+
+    /**
+     * The caller's trace header becomes the message's {@code AWSTraceHeader} unless the message names one itself
+     * (AWS: the system attribute wins). The send's digest of system attributes still covers only those the request
+     * carried: that is what SDKs check it against.
+     */
+    private static Map<String, MessageAttributeValue> withTraceHeader(Map<String, MessageAttributeValue> explicit,
+                                                                      String traceHeader) {
+        if (traceHeader == null || traceHeader.isEmpty() || explicit.containsKey(MessageRules.AWS_TRACE_HEADER)
+                || !MessageRules.hasOnlyAllowedCharacters(traceHeader)) {
+            return explicit;
+        }
+        Map<String, MessageAttributeValue> all = new java.util.LinkedHashMap<>(explicit);
+        all.put(MessageRules.AWS_TRACE_HEADER, new MessageAttributeValue("String", traceHeader, null, null, null));
+        return all;
     }
 
     private static String sha256Hex(String body) {

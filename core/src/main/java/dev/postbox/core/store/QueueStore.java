@@ -122,7 +122,8 @@ public interface QueueStore extends AutoCloseable {
 
     /**
      * Makes the message invisible until {@code visibleAt} (visible now if not after {@code now}) if
-     * {@code receiveCount} names its latest receive; the message need not be in flight any more. False otherwise.
+     * {@code receiveCount} names its latest receive (the message need not be in flight any more), or names an earlier
+     * receive while the message is in flight (AWS accepts such a receipt). False otherwise, and for a deleted message.
      */
     CompletableFuture<Boolean> changeVisibility(QueueKey key, long sequence, int receiveCount, Instant visibleAt,
                                                 Instant now);

@@ -457,7 +457,10 @@ public final class MemoryQueue {
             messages.sweepExpired(now.minus(retention), messageExpired);
             messages.promoteDue(now);
             StoredMessage message = messages.get(sequence);
-            if (message == null || message.receiveCount != receiveCount) {
+            // A receipt of an earlier receive still changes a message that is in flight now (AWS accepts it).
+            boolean earlierReceiptOfInFlight = message != null && receiveCount < message.receiveCount
+                    && message.state == IN_FLIGHT;
+            if (message == null || message.receiveCount != receiveCount && !earlierReceiptOfInFlight) {
                 return Optional.empty();
             }
             if (messages.changeVisibility(message, visibleAt, now)) {

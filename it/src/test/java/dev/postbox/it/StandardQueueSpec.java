@@ -487,6 +487,12 @@ abstract class StandardQueueSpec extends SpecSupport {
         assertSqsError(() -> sqs.sendMessageBatch(SendMessageBatchRequest.builder().queueUrl(url).entries(large)
                         .build()), "AWS.SimpleQueueService.BatchRequestTooLong", 400,
                 "Batch requests cannot be longer than 1048576 bytes. You have sent 1200000 bytes.");
+        assertSqsError(() -> sqs.sendMessageBatch(SendMessageBatchRequest.builder().queueUrl(url)
+                        .entries(List.of()).build()), "AWS.SimpleQueueService.EmptyBatchRequest", 400,
+                "There should be at least one SendMessageBatchRequestEntry in the request.");
+        assertSqsError(() -> sqs.changeMessageVisibilityBatch(ChangeMessageVisibilityBatchRequest.builder()
+                        .queueUrl(url).entries(List.of()).build()), "AWS.SimpleQueueService.EmptyBatchRequest", 400,
+                "There should be at least one ChangeMessageVisibilityBatchRequestEntry in the request.");
         assertSqsError(() -> sqs.deleteMessageBatch(DeleteMessageBatchRequest.builder().queueUrl(url)
                         .entries(List.of()).build()), "AWS.SimpleQueueService.EmptyBatchRequest", 400,
                 "There should be at least one DeleteMessageBatchRequestEntry in the request.");

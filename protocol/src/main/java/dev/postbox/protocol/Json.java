@@ -36,6 +36,10 @@ final class Json {
         return NODES.objectNode();
     }
 
+    static ArrayNode array() {
+        return NODES.arrayNode();
+    }
+
     /** The body's root value, or null when it holds none (only white space). */
     static JsonNode read(byte[] body) throws IOException {
         try (JsonParser parser = FACTORY.createParser(body)) {

@@ -13,7 +13,9 @@ import java.util.Map;
 
 /**
  * Typed reads of request members from the protocol-neutral tree (JSON as sent, or the tree built from query
- * parameters, where every scalar is text). Numbers are accepted as JSON numbers or numeric strings.
+ * parameters, where every scalar is text). Numbers are accepted as JSON numbers or numeric strings. A list or map
+ * member given as the empty string is empty: botocore's query serializer writes an empty list as its bare name
+ * ({@code Entries=}).
  */
 final class Params {
     private final JsonNode node;
@@ -56,6 +58,9 @@ final class Params {
         if (value == null || value.isNull()) {
             return null;
         }
+        if (isEmptyText(value)) {
+            return List.of();
+        }
         if (value.isValueNode()) {
             return List.of(value.asText());
         }
@@ -77,6 +82,9 @@ final class Params {
         if (value == null || value.isNull()) {
             return null;
         }
+        if (isEmptyText(value)) {
+            return Map.of();
+        }
         if (!value.isObject()) {
             throw wrongType(member, value, "must be a map of strings");
         }
@@ -95,6 +103,9 @@ final class Params {
         JsonNode value = node.get(member);
         if (value == null || value.isNull()) {
             return null;
+        }
+        if (isEmptyText(value)) {
+            return Map.of();
         }
         if (!value.isObject()) {
             throw wrongType(member, value, "must be a map of message attributes");
@@ -121,6 +132,9 @@ final class Params {
         if (value == null || value.isNull()) {
             return null;
         }
+        if (isEmptyText(value)) {
+            return List.of();
+        }
         if (!value.isArray()) {
             throw wrongType(member, value, "must be a list of entries");
         }
@@ -129,6 +143,10 @@ final class Params {
             result.add(new Params(element));
         }
         return result;
+    }
+
+    private static boolean isEmptyText(JsonNode value) {
+        return value.isTextual() && value.asText().isEmpty();
     }
 
     private static byte[] base64(String member, String text) {

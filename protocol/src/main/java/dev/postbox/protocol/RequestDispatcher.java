@@ -27,6 +27,7 @@ public final class RequestDispatcher {
     private static final String XML_CONTENT_TYPE = "text/xml";
     private static final String TARGET_PREFIX = "AmazonSQS.";
     private static final byte[] EMPTY_JSON_OBJECT = "{}".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] UNKNOWN_OPERATION = "<UnknownOperationException/>".getBytes(StandardCharsets.UTF_8);
     private static final Pattern CREDENTIAL = Pattern.compile("Credential=([^/,\\s]+)/");
 
     /**
@@ -121,6 +122,12 @@ public final class RequestDispatcher {
             QueryParameters.parse(new String(request.body(), StandardCharsets.UTF_8), parameters);
         }
         String actionName = parameters.get("Action");
+        if ((actionName == null || actionName.isEmpty()) && "GET".equals(request.method())
+                && isQueuePath(request.path())) {
+            // A browser or probe opening a queue URL: AWS answers 404 with this body, whatever the Accept header.
+            return CompletableFuture.completedFuture(new HttpExchange.Response(404, XML_CONTENT_TYPE,
+                    Map.of("x-amzn-RequestId", requestId), UNKNOWN_OPERATION));
+        }
         if (actionName == null || actionName.isEmpty()) {
             throw SqsException.missingParameter("Action");
         }
@@ -129,9 +136,17 @@ public final class RequestDispatcher {
             throw new SqsException(ErrorCode.INVALID_ACTION, "The action " + actionName
                     + " is not valid for this endpoint.");
         }
+        boolean json = acceptsJson(request.header("accept"));
         return dispatch(action, new Params(QueryParameters.toTree(parameters)), request, call).thenApply(result ->
-                new HttpExchange.Response(200, XML_CONTENT_TYPE, Map.of("x-amzn-RequestId", requestId),
+                json ? new HttpExchange.Response(200, "application/json", Map.of("x-amzn-RequestId", requestId),
+                        QueryJsonWriter.success(action, result, requestId))
+                        : new HttpExchange.Response(200, XML_CONTENT_TYPE, Map.of("x-amzn-RequestId", requestId),
                         XmlWriter.success(action, result, requestId)));
+    }
+
+    /** Whether a query request asks for its answer in JSON ({@link QueryJsonWriter}). */
+    private static boolean acceptsJson(String accept) {
+        return accept != null && accept.toLowerCase(java.util.Locale.ROOT).contains("application/json");
     }
 
     /** Calls the operation; its result tree, or null for operations without output. */

@@ -43,6 +43,79 @@ class RequestDispatcherTest {
                 form.getBytes(StandardCharsets.UTF_8)), "req-2", clock.waitsOnVirtualThreads()).join();
     }
 
+    private HttpExchange.Response get(String path, String query, String accept) {
+        Map<String, String> headers = new HashMap<>();
+        headers.put("host", "localhost:9324");
+        if (accept != null) {
+            headers.put("accept", accept);
+        }
+        return dispatcher.handle(new HttpExchange.Request("GET", path, query, HttpExchange.Headers.ofLowerCase(headers),
+                new byte[0]), "req-5", clock.waitsOnVirtualThreads()).join();
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode jsonOf(HttpExchange.Response response) throws Exception {
+        return Json.read(response.body());
+    }
+
+    @Test
+    void aQueryRequestThatAcceptsJsonGetsTheQueryResponseAsJson() throws Exception {
+        String accept = "application/json";
+        HttpExchange.Response created = get("/", "Action=CreateQueue&QueueName=r", accept);
+        assertThat(created.status()).isEqualTo(200);
+        assertThat(created.contentType()).isEqualTo("application/json");
+        assertThat(text(created)).isEqualTo("{\"CreateQueueResponse\":{\"CreateQueueResult\":{\"QueueUrl\":"
+                + "\"http://localhost:9324/000000000000/r\"},\"ResponseMetadata\":{\"RequestId\":\"req-5\"}}}");
+        assertThat(jsonOf(get("/", "Action=GetQueueUrl&QueueName=r", accept)).at("/GetQueueUrlResponse/GetQueueUrlResult"
+                + "/QueueUrl").asText()).isEqualTo("http://localhost:9324/000000000000/r");
+        assertThat(jsonOf(get("/", "Action=ListQueues", accept)).at("/ListQueuesResponse/ListQueuesResult/queueUrls/0")
+                .asText()).isEqualTo("http://localhost:9324/000000000000/r");
+        String body = "line one\r\nsaid \"hi\" & <bye>";
+        HttpExchange.Response sent = get("/000000000000/r", "Action=SendMessage&MessageBody="
+                + java.net.URLEncoder.encode(body, StandardCharsets.UTF_8), accept);
+        assertThat(jsonOf(sent).at("/SendMessageResponse/SendMessageResult/MD5OfMessageBody").asText())
+                .isEqualTo(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5")
+                        .digest(body.getBytes(StandardCharsets.UTF_8))));
+        var received = jsonOf(get("/000000000000/r", "Action=ReceiveMessage&AttributeName.1=All", accept));
+        var message = received.at("/ReceiveMessageResponse/ReceiveMessageResult/messages/0");
+        assertThat(message.get("Body").asText()).isEqualTo(body);
+        assertThat(message.at("/Attributes/ApproximateReceiveCount").asText()).isEqualTo("1");
+        assertThat(received.at("/ReceiveMessageResponse/ResponseMetadata/RequestId").asText()).isEqualTo("req-5");
+        HttpExchange.Response deleted = get("/000000000000/r", "Action=DeleteMessage&ReceiptHandle="
+                + java.net.URLEncoder.encode(message.get("ReceiptHandle").asText(), StandardCharsets.UTF_8), accept);
+        assertThat(text(deleted)).isEqualTo("{\"DeleteMessageResponse\":{\"ResponseMetadata\":{\"RequestId\":"
+                + "\"req-5\"}}}");
+        assertThat(get("/", "Action=ListQueues", null).contentType()).as("no Accept header: XML").isEqualTo("text/xml");
+        HttpExchange.Response error = get("/", "Action=GetQueueUrl&QueueName=none", accept);
+        assertThat(error.status()).isEqualTo(400);
+        assertThat(text(error)).as("errors stay XML").contains("<Code>AWS.SimpleQueueService.NonExistentQueue</Code>");
+    }
+
+    @Test
+    void aGetOfAQueueUrlWithoutAnActionIsAnUnknownOperation() {
+        query("/", "Action=CreateQueue&QueueName=g");
+        for (String accept : new String[]{null, "application/json"}) {
+            HttpExchange.Response response = get("/000000000000/g", null, accept);
+            assertThat(response.status()).isEqualTo(404);
+            assertThat(response.contentType()).isEqualTo("text/xml");
+            assertThat(response.headers()).containsEntry("x-amzn-RequestId", "req-5");
+            assertThat(text(response)).isEqualTo("<UnknownOperationException/>");
+        }
+    }
+
+    @Test
+    void aQueryBatchWithoutEntriesIsAnEmptyBatchRequest() {
+        query("/", "Action=CreateQueue&QueueName=b");
+        for (String action : new String[]{"SendMessageBatch", "DeleteMessageBatch", "ChangeMessageVisibilityBatch"}) {
+            // No entries at all (SDK v1), or the empty list as botocore writes it (the list's name, no value).
+            for (String empty : new String[]{"", "&" + action + "RequestEntry=", "&Entries="}) {
+                HttpExchange.Response response = query("/000000000000/b", "Action=" + action + empty);
+                assertThat(response.status()).as(empty).isEqualTo(400);
+                assertThat(text(response)).contains("<Code>AWS.SimpleQueueService.EmptyBatchRequest</Code>")
+                        .contains("There should be at least one " + action + "RequestEntry in the request.");
+            }
+        }
+    }
+
     private static String text(HttpExchange.Response response) {
         return new String(response.body(), StandardCharsets.UTF_8);
     }

@@ -72,14 +72,16 @@ final class QueryParameters {
     /** The JSON-shaped tree of the parameters (all scalars as text). */
     static ObjectNode toTree(Map<String, String> parameters) {
         Map<String, Object> root = new LinkedHashMap<>();
+        // A name used both as a value and as a structure (Attribute.1.Value=x with Attribute.1.Value.1=y), or a list
+        // where a structure belongs, shows as a failed cast here or in convert: the request is malformed.
         try {
             for (Map.Entry<String, String> parameter : parameters.entrySet()) {
                 insert(root, parameter.getKey().split("\\.", -1), 0, parameter.getValue());
             }
+            return convert(root);
         } catch (ClassCastException | NumberFormatException e) {
             throw new SqsException(ErrorCode.MALFORMED_REQUEST, "The request has conflicting parameter names.");
         }
-        return convert(root);
     }
 
     @SuppressWarnings("unchecked")

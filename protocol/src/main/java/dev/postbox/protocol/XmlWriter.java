@@ -101,6 +101,11 @@ final class XmlWriter {
      * Escapes text content as SQS does: besides the markup characters, carriage return becomes {@code &#xD;} so that
      * XML end-of-line normalisation in the client cannot turn it into a line feed (which would break MD5 checks).
      */
+    /**
+     * Escapes text for element content. Characters XML 1.0 cannot carry at all (control characters, unpaired
+     * surrogates, U+FFFE/U+FFFF; only an error message echoing a caller's value can hold them, as bodies and
+     * attributes are validated) become U+FFFD, so that every answer stays well-formed.
+     */
     static void escape(StringBuilder xml, String text) {
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
@@ -110,7 +115,18 @@ final class XmlWriter {
                 case '>' -> xml.append("&gt;");
                 case '"' -> xml.append("&quot;");
                 case '\r' -> xml.append("&#xD;");
-                default -> xml.append(c);
+                default -> {
+                    if (c >= 0x20 && c < Character.MIN_SURROGATE || c == '\t' || c == '\n') {
+                        xml.append(c);
+                    } else if (Character.isHighSurrogate(c) && i + 1 < text.length()
+                            && Character.isLowSurrogate(text.charAt(i + 1))) {
+                        xml.append(c).append(text.charAt(++i));
+                    } else if (c > Character.MAX_SURROGATE && c < 0xFFFE) {
+                        xml.append(c);
+                    } else {
+                        xml.append('\uFFFD');
+                    }
+                }
             }
         }
     }

@@ -241,6 +241,19 @@ class RequestDispatcherTest {
                 .contains("The action CreateQueue is not valid for this endpoint.");
         assertThat(text(query("/", "Action=AddPermission&Label=x"))).contains("<Code>MissingParameter</Code>");
         assertThat(query("/", "Action=ListQueues&Bad=%zz").status()).isEqualTo(400);
+        // Members of another operation, or a list where a value belongs: a client error, never a 500.
+        query("/", "Action=CreateQueue&QueueName=p");
+        HttpExchange.Response unrelated = query("/000000000000/p", "Action=AddPermission&Label=l&AWSAccountId.1="
+                + "000000000000&ActionName.1=SendMessage&MessageSystemAttributeNames.1.Name=0"
+                + "&MessageSystemAttributeNames.1.Value=arn%3Aaws%3Asqs%3Aus-east-1%3A000000000000%3Ap");
+        assertThat(unrelated.status()).isLessThan(500);
+        HttpExchange.Response conflicting = query("/000000000000/p", "Action=SetQueueAttributes"
+                + "&Attribute.1.Name=DelaySeconds&Attribute.1.Value=1&Attribute.1.Value.1=2");
+        assertThat(conflicting.status()).isEqualTo(400);
+        assertThat(text(conflicting)).contains("<Code>MalformedQueryString</Code>");
+        HttpExchange.Response control = query("/000000000000/p", "Action=AddPermission&Label=a%00b"
+                + "&AWSAccountId.1=000000000000&ActionName.1=SendMessage");
+        assertThat(text(control)).as("well-formed XML: no raw NUL").doesNotContain("\u0000").contains("a\uFFFDb");
     }
 
     @Test

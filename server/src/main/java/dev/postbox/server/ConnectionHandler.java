@@ -21,9 +21,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
-import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 
@@ -46,6 +44,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
         /** The answer to a request whose body exceeds the configured bound (its body is not read). */
         HttpExchange.Response tooLarge(HttpExchange.Request request);
+
+        /** The answer to a request HTTP itself could not parse (what was parsed of it picks the protocol). */
+        HttpExchange.Response malformed(HttpExchange.Request request);
     }
 
     /** Fired by {@link BoundedAggregator} in place of a request whose body is too large. */
@@ -56,6 +57,22 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     static final class BoundedAggregator extends HttpObjectAggregator {
         BoundedAggregator(int maxContentLength) {
             super(maxContentLength);
+        }
+
+        /**
+         * An expectation other than 100-continue is ignored instead of answered with Netty's bare 417 (no request
+         * id, no protocol): the request is served as if it had none.
+         */
+        @Override
+        protected Object newContinueResponse(HttpMessage start, int maxContentLength,
+                                             io.netty.channel.ChannelPipeline pipeline) {
+            String expect = start.headers().get(io.netty.handler.codec.http.HttpHeaderNames.EXPECT);
+            if (expect != null && !io.netty.handler.codec.http.HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(
+                    expect.trim())) {
+                start.headers().remove(io.netty.handler.codec.http.HttpHeaderNames.EXPECT);
+                return null;
+            }
+            return super.newContinueResponse(start, maxContentLength, pipeline);
         }
 
         @Override
@@ -109,8 +126,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         try {
             HttpVersion version = request.protocolVersion();
             if (request.decoderResult().isFailure()) {
-                write(ctx, version, new HttpExchange.Response(400, "text/plain", Map.of(),
-                        "Malformed HTTP request.".getBytes(StandardCharsets.US_ASCII)), false);
+                // The stream may be out of step after this: answer, then close.
+                write(ctx, version, answerer.malformed(exchange(request, new byte[0])), false);
                 return;
             }
             boolean keepAlive = HttpUtil.isKeepAlive(request);

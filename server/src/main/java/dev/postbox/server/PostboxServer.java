@@ -20,6 +20,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
@@ -86,7 +87,13 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
                     @Override
                     protected void initChannel(SocketChannel channel) {
                         channel.pipeline().addLast(
-                                new HttpServerCodec(MAX_REQUEST_LINE_AND_HEADERS, MAX_REQUEST_LINE_AND_HEADERS, 8192),
+                                // Header values are not validated: a control character in a header Postbox does
+                                // not read is no reason to refuse a request (AWS serves it), and no request
+                                // header is ever echoed into a response.
+                                new HttpServerCodec(new HttpDecoderConfig()
+                                        .setMaxInitialLineLength(MAX_REQUEST_LINE_AND_HEADERS)
+                                        .setMaxHeaderSize(MAX_REQUEST_LINE_AND_HEADERS).setMaxChunkSize(8192)
+                                        .setValidateHeaders(false)),
                                 new ConnectionHandler.BoundedAggregator(config.maxRequestBytes()),
                                 new ConnectionHandler(PostboxServer.this));
                     }
@@ -151,6 +158,12 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
     public HttpExchange.Response tooLarge(HttpExchange.Request request) {
         return RequestDispatcher.error(request, ErrorCode.REQUEST_TOO_LARGE, "The request body exceeds "
                 + config.maxRequestBytes() + " bytes.", UUID.randomUUID().toString());
+    }
+
+    @Override
+    public HttpExchange.Response malformed(HttpExchange.Request request) {
+        return RequestDispatcher.error(request, ErrorCode.MALFORMED_REQUEST, "The HTTP request is malformed.",
+                UUID.randomUUID().toString());
     }
 
     /** Answers waiting long polls (empty), lets running requests finish, then stops listening. */

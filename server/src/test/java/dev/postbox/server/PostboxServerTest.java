@@ -115,6 +115,35 @@ class PostboxServerTest {
         }
     }
 
+    @Test
+    void aControlCharacterInAHeaderIsNoReasonToRefuseARequest() throws Exception {
+        String json = "POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: AmazonSQS.ListQueues\r\nContent-Type:"
+                + " application/x-amz-json-1.0\r\nX-Bad: a\u0001b\r\nContent-Length: 2\r\n\r\n{}";
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(json.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            assertThat(readResponse(socket.getInputStream())).startsWith("HTTP/1.1 200")
+                    .containsIgnoringCase("x-amzn-RequestId:");
+        }
+    }
+
+    @Test
+    void aRequestHttpCannotParseGetsAnErrorWithARequestId() throws Exception {
+        String query = "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                + "Content-Length: abc\r\n\r\nAction=ListQueues";
+        String garbage = "\u0001\u0002 not http at all\r\n\r\n";
+        for (String raw : new String[]{query, garbage}) {
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+                socket.setSoTimeout(10_000);
+                socket.getOutputStream().write(raw.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                String response = readResponse(socket.getInputStream());
+                // What HTTP could not parse names no protocol: the answer is the query protocol's.
+                assertThat(response).as(raw).matches("(?s)HTTP/1\\.[01] 400.*").containsIgnoringCase("x-amzn-RequestId:")
+                        .contains("<Code>MalformedQueryString</Code>");
+            }
+        }
+    }
+
     private static String jsonRequest(String operation, String body) {
         return "POST / HTTP/1.1\r\nHost: 127.0.0.1:" + server.port() + "\r\nX-Amz-Target: AmazonSQS." + operation
                 + "\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: " + body.length() + "\r\n\r\n"

@@ -139,7 +139,8 @@ public interface QueueStore extends AutoCloseable {
     /**
      * Returns at once, and runs {@code wake} exactly once: when a message may be receivable, when the {@code timer}'s
      * clock reaches {@code deadline}, or when the queue is deleted or the store shut down (right away if one of those
-     * holds already). Spurious wake-ups are allowed: callers receive again and decide. {@code wake} may run on another
+     * holds already: within this call, or, for a store that must ask its database, on a thread of its own just after
+     * it, without the clock moving). Spurious wake-ups are allowed: callers receive again and decide. {@code wake} may run on another
      * request's thread while the store holds a lock, so it must only hand work off, never receive itself. The store
      * keeps the deadline, and the alarm for a message that becomes visible while polls wait, on the caller's timer.
      *

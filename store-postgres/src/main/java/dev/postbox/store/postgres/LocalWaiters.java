@@ -1,0 +1,102 @@
+package dev.postbox.store.postgres;
+
+import dev.postbox.core.store.QueueKey;
+import dev.postbox.core.time.Timer;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The long polls waiting on this node, by queue. A poll is woken exactly once: by a change on this node that makes
+ * a message receivable, by its alarm (the instant the earliest delayed or in-flight message becomes visible, on the
+ * caller's timer), at its deadline, or when its queue is deleted or the store closes. Changes made by other nodes
+ * reach it through its alarm and deadline only (cross-node hints are a later step, issue 19).
+ */
+final class LocalWaiters {
+    private final Map<QueueKey, Set<Waiter>> byQueue = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    final class Waiter {
+        private final QueueKey queue;
+        private final Instant deadline;
+        private final Timer timer;
+        private final Runnable wake;
+        private Timer.Scheduled scheduled;
+        private Instant alarmAt;
+        private boolean fired;
+
+        private Waiter(QueueKey queue, Instant deadline, Timer timer, Runnable wake) {
+            this.queue = queue;
+            this.deadline = deadline;
+            this.timer = timer;
+            this.wake = wake;
+        }
+
+        /** Rings at {@code at} instead, if that is earlier than the alarm set (and than the deadline). */
+        synchronized void alarm(Instant at) {
+            if (fired || alarmAt != null && !at.isBefore(alarmAt)) {
+                return;
+            }
+            if (scheduled != null) {
+                scheduled.cancel();
+            }
+            alarmAt = at.isBefore(deadline) ? at : deadline;
+            scheduled = timer.schedule(alarmAt, this::fire);
+        }
+
+        void fire() {
+            synchronized (this) {
+                if (fired) {
+                    return;
+                }
+                fired = true;
+                if (scheduled != null) {
+                    scheduled.cancel();
+                }
+            }
+            Set<Waiter> waiting = byQueue.get(queue);
+            if (waiting != null) {
+                waiting.remove(this);
+            }
+            wake.run();
+        }
+    }
+
+    /** A new waiter with its deadline set; woken at once when the store is closed. */
+    Waiter register(QueueKey queue, Instant deadline, Timer timer, Runnable wake) {
+        Waiter waiter = new Waiter(queue, deadline, timer, wake);
+        byQueue.computeIfAbsent(queue, q -> ConcurrentHashMap.newKeySet()).add(waiter);
+        waiter.alarm(deadline);
+        if (closed) {
+            waiter.fire();
+        }
+        return waiter;
+    }
+
+    /** Messages of the queue become visible at {@code visibleAt}: wake its waiters now, or ring their alarms then. */
+    void visibleAt(QueueKey queue, Instant visibleAt, Instant now) {
+        if (!visibleAt.isAfter(now)) {
+            wakeAll(queue);
+            return;
+        }
+        for (Waiter waiter : List.copyOf(byQueue.getOrDefault(queue, Set.of()))) {
+            waiter.alarm(visibleAt);
+        }
+    }
+
+    void wakeAll(QueueKey queue) {
+        Set<Waiter> waiting = byQueue.get(queue);
+        if (waiting != null) {
+            new ArrayList<>(waiting).forEach(Waiter::fire);
+        }
+    }
+
+    void closeAll() {
+        closed = true;
+        byQueue.keySet().forEach(this::wakeAll);
+    }
+}

@@ -1,0 +1,69 @@
+package dev.postbox.store.postgres;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+
+import javax.sql.DataSource;
+
+/**
+ * The database a {@link PostgresQueueStore} lives in: a connection pool, and the schema brought to this build's
+ * version at start by Flyway (which serialises concurrent starts of several nodes on its own lock). A database whose
+ * schema is newer than this build knows is refused: an older node must not write to tables it does not understand.
+ */
+public final class PostgresDatabase implements AutoCloseable {
+    private final HikariDataSource pool;
+
+    private PostgresDatabase(HikariDataSource pool) {
+        this.pool = pool;
+    }
+
+    /**
+     * @param url      a {@code jdbc:postgresql://} URL (user and password may be in it)
+     * @param password the password when not in the URL, or null; never logged
+     */
+    public static PostgresDatabase open(String url, String password, int poolSize) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(url);
+        if (password != null) {
+            config.setPassword(password);
+        }
+        config.setMaximumPoolSize(poolSize);
+        config.setPoolName("postbox-postgres");
+        config.setAutoCommit(false);
+        config.setConnectionTimeout(5_000);
+        config.setInitializationFailTimeout(-1); // the first use reports an unreachable database, not the pool
+        HikariDataSource pool = new HikariDataSource(config);
+        try {
+            migrate(pool);
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+        return new PostgresDatabase(pool);
+    }
+
+    static void migrate(DataSource dataSource) {
+        try {
+            Flyway.configure().dataSource(dataSource).locations("classpath:db/postbox").table("postbox_schema_history")
+                    .validateOnMigrate(true).load().migrate();
+        } catch (FlywayException e) {
+            throw new IllegalStateException("The PostgreSQL schema could not be brought to this version of Postbox: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    public DataSource dataSource() {
+        return pool;
+    }
+
+    public PostgresQueueStore newStore() {
+        return new PostgresQueueStore(pool);
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}

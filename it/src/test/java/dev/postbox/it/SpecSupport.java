@@ -47,6 +47,11 @@ abstract class SpecSupport {
                 PostboxConfig.STORAGE_DATA_DIR, java.nio.file.Files.createTempDirectory("postbox-spec").toString());
     }
 
+    /** Storage flags for the variants that run a spec on the postgres store (one shared test database). */
+    static Map<String, String> postgresStorage() {
+        return Map.of(PostboxConfig.STORAGE_KIND, "postgres", PostboxConfig.STORAGE_POSTGRES_URL, TestPostgres.url());
+    }
+
     @BeforeAll
     void startServer() throws java.io.IOException {
         Map<String, String> flags = new java.util.HashMap<>(storageFlags());

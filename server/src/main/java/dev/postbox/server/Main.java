@@ -21,14 +21,18 @@ public final class Main {
             "Configuration precedence: defaults < --config file < POSTBOX_* environment variables < flags.",
             "Config keys: http.host, http.port, http.public-base-url, http.max-request-bytes, storage.kind,",
             "storage.data-dir, storage.fsync (always|interval), storage.fsync-interval-ms,",
-            "storage.commit-log-segment-bytes, sqs.account-id, sqs.region, sqs.queue-reuse-delay-seconds,",
+            "storage.commit-log-segment-bytes, storage.postgres.url, storage.postgres.password,",
+            "storage.postgres.pool-size, sqs.account-id, sqs.region, sqs.queue-reuse-delay-seconds,",
             "sqs.purge-interval-seconds.");
     /** Flags are part of the interface people script against: keep them stable. */
     private static final Options OPTIONS = new Options()
             .addOption(valued("host", "Interface to listen on (default 127.0.0.1)."))
             .addOption(valued("port", "Port to listen on (default 9324; 0 picks a free one)."))
-            .addOption(valued("storage", "Storage kind: embedded (durable, default) or memory (ephemeral)."))
+            .addOption(valued("storage", "Storage kind: embedded (durable, default), memory (ephemeral) or postgres"
+                    + " (a PostgreSQL database several nodes share)."))
             .addOption(valued("data-dir", "Data directory of the embedded storage (default ./postbox-data)."))
+            .addOption(valued("postgres-url", "The database of the postgres storage:"
+                    + " jdbc:postgresql://host:5432/db?user=... (key storage.postgres.url)."))
             .addOption(valued("config", "A properties file with configuration keys."))
             .addOption(Option.builder("h").longOpt("help").desc("Show this help message and exit.").get())
             .addOption(Option.builder("V").longOpt("version").desc("Print version information and exit.").get());
@@ -87,8 +91,8 @@ public final class Main {
     private static void printHelp(PrintStream stream) {
         PrintWriter writer = new PrintWriter(stream);
         HelpFormatter formatter = new HelpFormatter();
-        formatter.printHelp(writer, 100, "postbox [--host H] [--port P] [--storage embedded|memory] [--data-dir D]"
-                + " [--config F]", "An Amazon SQS-compatible message queue server.", OPTIONS, 2, 2, FOOTER);
+        formatter.printHelp(writer, 100, "postbox [--host H] [--port P] [--storage embedded|memory|postgres] [--data-dir D]"
+                + " [--postgres-url URL] [--config F]", "An Amazon SQS-compatible message queue server.", OPTIONS, 2, 2, FOOTER);
         writer.flush();
     }
 
@@ -111,12 +115,17 @@ public final class Main {
         values.put(PostboxConfig.HTTP_PORT, flags.getOptionValue("port"));
         values.put(PostboxConfig.STORAGE_KIND, flags.getOptionValue("storage"));
         values.put(PostboxConfig.STORAGE_DATA_DIR, flags.getOptionValue("data-dir"));
+        values.put(PostboxConfig.STORAGE_POSTGRES_URL, flags.getOptionValue("postgres-url"));
         Path configFile = flags.hasOption("config") ? Path.of(flags.getOptionValue("config")) : null;
         PostboxConfig config = PostboxConfig.resolve(configFile, System.getenv(), values);
         PostboxServer server = PostboxServer.start(config);
-        String storageText = config.storage() == PostboxConfig.StorageKind.MEMORY ? "memory"
-                : "embedded in " + config.dataDir().toAbsolutePath().normalize() + ", fsync "
-                + config.fsync().name().toLowerCase(java.util.Locale.ROOT);
+        String storageText = switch (config.storage()) {
+            case MEMORY -> "memory";
+            case EMBEDDED -> "embedded in " + config.dataDir().toAbsolutePath().normalize() + ", fsync "
+                    + config.fsync().name().toLowerCase(java.util.Locale.ROOT);
+            // Without the URL's parameters: they may hold the password.
+            case POSTGRES -> "postgres at " + config.postgres().url().replaceFirst("\\?.*", "");
+        };
         out.println("Postbox listening on " + server.endpoint() + " (storage: " + storageText + ", region "
                 + config.region() + ", account " + config.accountId() + ")");
         out.flush();

@@ -23,10 +23,22 @@ import java.util.regex.Pattern;
 public record PostboxConfig(String host, int port, StorageKind storage, Path dataDir, FsyncPolicy fsync,
                             Duration fsyncInterval, int commitLogSegmentBytes, String accountId, String region,
                             String publicBaseUrl, int maxRequestBytes, Duration queueReuseDelay,
-                            Duration purgeInterval) {
+                            Duration purgeInterval, Postgres postgres) {
 
-    /** {@code embedded}: durable, in the data directory (default). {@code memory}: ephemeral, for tests. */
-    public enum StorageKind { EMBEDDED, MEMORY }
+    /**
+     * {@code embedded}: durable, in the data directory (default). {@code memory}: ephemeral, for tests.
+     * {@code postgres}: in a PostgreSQL database that several nodes may share.
+     */
+    public enum StorageKind { EMBEDDED, MEMORY, POSTGRES }
+
+    /** Where the postgres store lives; the password is never printed (not even by {@link #toString}). */
+    public record Postgres(String url, String password, int poolSize) {
+        @Override
+        public String toString() {
+            return "Postgres[url=" + url + ", password=" + (password == null ? "none" : "***") + ", poolSize="
+                    + poolSize + "]";
+        }
+    }
 
     public static final String HTTP_HOST = "http.host";
     public static final String HTTP_PORT = "http.port";
@@ -38,6 +50,9 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
     public static final String STORAGE_FSYNC_INTERVAL_MS = "storage.fsync-interval-ms";
     /** The size of new commit-log segments; small ones make segments turn over often (the crash test). */
     public static final String STORAGE_COMMIT_LOG_SEGMENT_BYTES = "storage.commit-log-segment-bytes";
+    public static final String STORAGE_POSTGRES_URL = "storage.postgres.url";
+    public static final String STORAGE_POSTGRES_PASSWORD = "storage.postgres.password";
+    public static final String STORAGE_POSTGRES_POOL_SIZE = "storage.postgres.pool-size";
     public static final String SQS_ACCOUNT_ID = "sqs.account-id";
     public static final String SQS_REGION = "sqs.region";
     public static final String SQS_QUEUE_REUSE_DELAY_SECONDS = "sqs.queue-reuse-delay-seconds";
@@ -52,13 +67,14 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
             Map.entry(STORAGE_FSYNC, "always"),
             Map.entry(STORAGE_FSYNC_INTERVAL_MS, "100"),
             Map.entry(STORAGE_COMMIT_LOG_SEGMENT_BYTES, Integer.toString(Journal.Settings.DEFAULT_SEGMENT_BYTES)),
+            Map.entry(STORAGE_POSTGRES_POOL_SIZE, "16"),
             Map.entry(SQS_ACCOUNT_ID, "000000000000"),
             Map.entry(SQS_REGION, "us-east-1"),
             Map.entry(SQS_QUEUE_REUSE_DELAY_SECONDS, "60"),
             Map.entry(SQS_PURGE_INTERVAL_SECONDS, "60"));
     private static final Set<String> KEYS = Set.of(HTTP_HOST, HTTP_PORT, HTTP_PUBLIC_BASE_URL, HTTP_MAX_REQUEST_BYTES,
             STORAGE_KIND, STORAGE_DATA_DIR, STORAGE_FSYNC, STORAGE_FSYNC_INTERVAL_MS, STORAGE_COMMIT_LOG_SEGMENT_BYTES,
-            SQS_ACCOUNT_ID, SQS_REGION,
+            STORAGE_POSTGRES_URL, STORAGE_POSTGRES_PASSWORD, STORAGE_POSTGRES_POOL_SIZE, SQS_ACCOUNT_ID, SQS_REGION,
             SQS_QUEUE_REUSE_DELAY_SECONDS, SQS_PURGE_INTERVAL_SECONDS);
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
     private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-\\d+");
@@ -140,7 +156,7 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
         try {
             storage = StorageKind.valueOf(v.get(STORAGE_KIND).toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw bad(STORAGE_KIND, v.get(STORAGE_KIND), "supported kinds: embedded, memory");
+            throw bad(STORAGE_KIND, v.get(STORAGE_KIND), "supported kinds: embedded, memory, postgres");
         }
         FsyncPolicy fsync;
         try {
@@ -152,12 +168,22 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
         if (dataDir.isEmpty()) {
             throw bad(STORAGE_DATA_DIR, dataDir, "a directory path is needed");
         }
+        String postgresUrl = v.get(STORAGE_POSTGRES_URL);
+        if (storage == StorageKind.POSTGRES && (postgresUrl == null || postgresUrl.isBlank())) {
+            throw bad(STORAGE_POSTGRES_URL, "", "storage.kind postgres needs a database URL"
+                    + " (--postgres-url 'jdbc:postgresql://host:5432/db?user=...')");
+        }
+        if (postgresUrl != null && !postgresUrl.isBlank() && !postgresUrl.trim().startsWith("jdbc:postgresql://")) {
+            throw bad(STORAGE_POSTGRES_URL, postgresUrl, "it must start with jdbc:postgresql://");
+        }
+        Postgres postgres = new Postgres(postgresUrl == null ? null : postgresUrl.trim(),
+                v.get(STORAGE_POSTGRES_PASSWORD), integer(v, STORAGE_POSTGRES_POOL_SIZE, 1, 1000));
         return new PostboxConfig(v.get(HTTP_HOST), integer(v, HTTP_PORT, 0, 65_535), storage, Path.of(dataDir),
                 fsync, Duration.ofMillis(integer(v, STORAGE_FSYNC_INTERVAL_MS, 1, 60_000)),
                 integer(v, STORAGE_COMMIT_LOG_SEGMENT_BYTES, 64 * 1024, 1 << 30), account, region, baseUrl,
                 integer(v, HTTP_MAX_REQUEST_BYTES, 1_100_000, 256 * 1024 * 1024),
                 Duration.ofSeconds(integer(v, SQS_QUEUE_REUSE_DELAY_SECONDS, 0, 3600)),
-                Duration.ofSeconds(integer(v, SQS_PURGE_INTERVAL_SECONDS, 0, 3600)));
+                Duration.ofSeconds(integer(v, SQS_PURGE_INTERVAL_SECONDS, 0, 3600)), postgres);
     }
 
     private static int integer(Map<String, String> values, String key, int min, int max) {

@@ -9,6 +9,7 @@ import dev.postbox.core.time.ServiceClock;
 import dev.postbox.protocol.HttpExchange;
 import dev.postbox.protocol.RequestDispatcher;
 import dev.postbox.store.memory.InMemoryQueueStore;
+import dev.postbox.store.postgres.PostgresDatabase;
 import dev.postbox.store.rocksdb.RocksDbQueueStore;
 import dev.postbox.store.rocksdb.journal.Journal;
 import io.netty.bootstrap.ServerBootstrap;
@@ -66,6 +67,8 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
             case MEMORY -> new InMemoryQueueStore();
             case EMBEDDED -> RocksDbQueueStore.open(new Journal.Settings(config.dataDir(), config.fsync(),
                     config.fsyncInterval(), config.commitLogSegmentBytes()), clock);
+            case POSTGRES -> PostgresDatabase.openStore(config.postgres().url(), config.postgres().password(),
+                    config.postgres().poolSize());
         };
         this.service = new QueueService(store, clock, new ReceiptHandles(store.receiptHandleSecret()),
                 new QueueService.Settings(config.accountId(), config.queueReuseDelay(), config.purgeInterval()));

@@ -76,7 +76,11 @@ public final class PostgresQueueStore implements QueueStore {
     private final LocalWaiters waiters = new LocalWaiters();
     private final byte[] receiptHandleSecret;
 
-    public PostgresQueueStore(DataSource dataSource) {
+    private final Runnable onClose;
+
+    /** @param onClose what closing the store also closes (its connection pool, when it owns one) */
+    public PostgresQueueStore(DataSource dataSource, Runnable onClose) {
+        this.onClose = onClose;
         this.transactions = new Transactions(dataSource);
         this.receiptHandleSecret = transactions.runHere(PostgresQueueStore::receiptHandleSecret);
     }
@@ -924,6 +928,7 @@ public final class PostgresQueueStore implements QueueStore {
     public void close() {
         wakeAllWaiters();
         transactions.close();
+        onClose.run();
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------------

@@ -47,4 +47,23 @@ class PostgresQueueStoreTest extends QueueStoreContract {
     protected boolean invariantsHold(QueueStore store) {
         return true;
     }
+
+    @org.junit.jupiter.api.Test
+    void aDatabaseMigratedByANewerBuildIsRefused() throws SQLException {
+        try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement()) {
+            c.setAutoCommit(true);
+            s.execute("DROP DATABASE IF EXISTS newer");
+            s.execute("CREATE DATABASE newer");
+        }
+        String url = postgres.getJdbcUrl("postgres", "newer");
+        PostgresDatabase.open(url, null, 2).close();
+        try (Connection c = java.sql.DriverManager.getConnection(url); Statement s = c.createStatement()) {
+            s.execute("INSERT INTO postbox_schema_history (installed_rank, version, description, type, script,"
+                    + " checksum, installed_by, execution_time, success) VALUES (2, '2', 'from the future', 'SQL',"
+                    + " 'V2__from_the_future.sql', 0, 'postgres', 1, true)");
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> PostgresDatabase.open(url, null, 2))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("could not be brought to this version of Postbox").hasMessageContaining("2");
+    }
 }

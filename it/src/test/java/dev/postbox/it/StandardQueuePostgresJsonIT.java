@@ -1,0 +1,16 @@
+package dev.postbox.it;
+
+import java.util.Map;
+
+/** {@link StandardQueueSpec} on the postgres store (a real PostgreSQL), through the Json protocol. */
+class StandardQueuePostgresJsonIT extends StandardQueueSpec {
+    @Override
+    SqsClientUnderTest newClient(String endpoint) {
+        return new JsonSdkClient(endpoint);
+    }
+
+    @Override
+    Map<String, String> storageFlags() {
+        return postgresStorage();
+    }
+}

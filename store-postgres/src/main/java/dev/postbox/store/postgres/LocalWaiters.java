@@ -14,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * The long polls waiting on this node, by queue. A poll is woken exactly once: by a change on this node that makes
  * a message receivable, by its alarm (the instant the earliest delayed or in-flight message becomes visible, on the
  * caller's timer), at its deadline, or when its queue is deleted or the store closes. Changes made by other nodes
- * reach it through its alarm and deadline only (cross-node hints are a later step, issue 19).
+ * reach it as hints ({@link ReceivableHints}) that ring its alarm.
  */
 final class LocalWaiters {
     private final Map<QueueKey, Set<Waiter>> byQueue = new ConcurrentHashMap<>();
@@ -86,6 +86,18 @@ final class LocalWaiters {
         for (Waiter waiter : List.copyOf(byQueue.getOrDefault(queue, Set.of()))) {
             waiter.alarm(visibleAt);
         }
+    }
+
+    /** Another node says a message of the queue becomes visible at {@code at}: ring the alarms then. */
+    void hint(QueueKey queue, Instant at) {
+        for (Waiter waiter : List.copyOf(byQueue.getOrDefault(queue, Set.of()))) {
+            waiter.alarm(at);
+        }
+    }
+
+    /** Wakes every poll on this node (hints may have been missed). */
+    void wakeEveryone() {
+        byQueue.keySet().forEach(this::wakeAll);
     }
 
     void wakeAll(QueueKey queue) {

@@ -74,6 +74,7 @@ public final class PostgresQueueStore implements QueueStore {
 
     private final Transactions transactions;
     private final LocalWaiters waiters = new LocalWaiters();
+    private final ReceivableHints hints;
     private final byte[] receiptHandleSecret;
 
     private final Runnable onClose;
@@ -83,6 +84,7 @@ public final class PostgresQueueStore implements QueueStore {
         this.onClose = onClose;
         this.transactions = new Transactions(dataSource);
         this.receiptHandleSecret = transactions.runHere(PostgresQueueStore::receiptHandleSecret);
+        this.hints = new ReceivableHints(dataSource, waiters::hint, waiters::wakeEveryone);
     }
 
     // ---- queues --------------------------------------------------------------------------------------------------
@@ -164,6 +166,7 @@ public final class PostgresQueueStore implements QueueStore {
                 delete.setString(2, key.name());
                 delete.executeUpdate();
             }
+            ReceivableHints.send(c, key, now); // polls on other nodes end: their queue is gone
             try (PreparedStatement freed = c.prepareStatement("INSERT INTO postbox_freed_name VALUES (?, ?, ?)"
                     + " ON CONFLICT (account, name) DO UPDATE SET freed_at = EXCLUDED.freed_at")) {
                 freed.setString(1, key.accountId());
@@ -199,7 +202,12 @@ public final class PostgresQueueStore implements QueueStore {
     public CompletableFuture<List<Sent>> send(QueueKey key, List<NewMessage> messages, Instant now) {
         return transactions.run(c -> {
             QueueRecord queue = queue(c, key, false).orElseThrow(SqsException::queueDoesNotExist);
-            return queue.fifo() ? sendFifo(c, queue, messages, now) : sendStandard(c, queue, messages, now);
+            List<Sent> sent = queue.fifo() ? sendFifo(c, queue, messages, now) : sendStandard(c, queue, messages, now);
+            if (sent.stream().anyMatch(s -> !s.duplicate())) {
+                ReceivableHints.send(c, key, messages.stream().map(NewMessage::visibleAt)
+                        .min(Comparator.naturalOrder()).orElseThrow());
+            }
+            return sent;
         }).whenComplete((sent, failure) -> {
             if (failure == null) {
                 messages.stream().map(NewMessage::visibleAt).min(Comparator.naturalOrder())
@@ -514,6 +522,7 @@ public final class PostgresQueueStore implements QueueStore {
             insert.setString(8, sequenceNumber);
             insert.executeUpdate();
         }
+        ReceivableHints.send(c, deadLetter.key(), now);
     }
 
     /**
@@ -691,7 +700,11 @@ public final class PostgresQueueStore implements QueueStore {
                 change.setInt(5, receiveCount);
                 change.setInt(6, receiveCount);
                 change.setLong(7, micros(now));
-                return change.executeUpdate() == 1;
+                boolean changed = change.executeUpdate() == 1;
+                if (changed) {
+                    ReceivableHints.send(c, key, at);
+                }
+                return changed;
             }
         }).whenComplete((changed, failure) -> {
             if (Boolean.TRUE.equals(changed)) {
@@ -927,6 +940,7 @@ public final class PostgresQueueStore implements QueueStore {
     @Override
     public void close() {
         wakeAllWaiters();
+        hints.close();
         transactions.close();
         onClose.run();
     }

@@ -48,6 +48,37 @@ class PostgresQueueStoreTest extends QueueStoreContract {
         return true;
     }
 
+    /** Two nodes on one database: a poll waiting on the second hears of a send on the first. */
+    @org.junit.jupiter.api.Test
+    void aPollOnOneNodeWakesForASendOnAnother() throws Exception {
+        try (QueueStore other = database.newStore()) {
+            java.util.concurrent.CountDownLatch woken = new java.util.concurrent.CountDownLatch(1);
+            other.whenReceivable(key, clock.instant().plusSeconds(20), clock.instant(), timer, woken::countDown);
+            org.assertj.core.api.Assertions.assertThat(woken.await(300, java.util.concurrent.TimeUnit.MILLISECONDS))
+                    .as("nothing to receive yet").isFalse();
+            send(key, message("delayed", java.time.Duration.ofSeconds(5)));
+            org.assertj.core.api.Assertions.assertThat(woken.await(500, java.util.concurrent.TimeUnit.MILLISECONDS))
+                    .as("a delayed message rings the alarm only when it is due").isFalse();
+            send(key, message("now", java.time.Duration.ZERO));
+            org.assertj.core.api.Assertions.assertThat(woken.await(5, java.util.concurrent.TimeUnit.SECONDS))
+                    .as("woken by the other node's hint, the clock standing still").isTrue();
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aDelayedMessageSentOnOneNodeWakesAPollOnAnotherWhenDue() throws Exception {
+        try (QueueStore other = database.newStore()) {
+            java.util.concurrent.CountDownLatch woken = new java.util.concurrent.CountDownLatch(1);
+            other.whenReceivable(key, clock.instant().plusSeconds(20), clock.instant(), timer, woken::countDown);
+            send(key, message("delayed", java.time.Duration.ofSeconds(5)));
+            Thread.sleep(500); // the hint arrives and sets the alarm
+            org.assertj.core.api.Assertions.assertThat(woken.getCount()).isEqualTo(1);
+            clock.advanceSeconds(5);
+            org.assertj.core.api.Assertions.assertThat(woken.await(5, java.util.concurrent.TimeUnit.SECONDS))
+                    .as("the alarm the hint set rang").isTrue();
+        }
+    }
+
     @org.junit.jupiter.api.Test
     void aDatabaseMigratedByANewerBuildIsRefused() throws SQLException {
         try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement()) {

@@ -1,0 +1,116 @@
+package dev.postbox.store.postgres;
+
+import dev.postbox.core.store.QueueKey;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.function.BiConsumer;
+
+/**
+ * How a long poll on one node hears of a message made receivable on another: the change's transaction sends a
+ * NOTIFY on channel {@value #CHANNEL} naming the queue and the instant its message becomes visible, delivered at
+ * commit (never for a change that rolled back); every node LISTENs on a connection of its own and rings the alarms
+ * of its polls on that queue for that instant. A hint, never the truth: a poll woken receives and decides, and a
+ * node that lost its listening connection wakes all its polls once it has a new one (it may have missed hints).
+ */
+final class ReceivableHints implements AutoCloseable {
+    static final String CHANNEL = "postbox_receivable";
+    private static final System.Logger LOG = System.getLogger(ReceivableHints.class.getName());
+
+    private final DataSource dataSource;
+    private final BiConsumer<QueueKey, Instant> hint;
+    private final Runnable missedSome;
+    private final Thread listener;
+    private volatile boolean closed;
+    private volatile Connection listening;
+
+    /**
+     * @param hint       called with a queue and the instant a message of it becomes visible
+     * @param missedSome called after the listening connection was lost and is back
+     */
+    ReceivableHints(DataSource dataSource, BiConsumer<QueueKey, Instant> hint, Runnable missedSome) {
+        this.dataSource = dataSource;
+        this.hint = hint;
+        this.missedSome = missedSome;
+        this.listener = Thread.ofVirtual().name("postbox-postgres-listener").start(this::listen);
+    }
+
+    /** Within a change's transaction: tell every node that a message of the queue becomes visible at {@code at}. */
+    static void send(Connection c, QueueKey queue, Instant at) throws SQLException {
+        try (PreparedStatement notify = c.prepareStatement("SELECT pg_notify('" + CHANNEL + "', ?)")) {
+            notify.setString(1, queue.accountId() + "/" + queue.name() + " " + PostgresQueueStore.micros(at));
+            notify.executeQuery().close();
+        }
+    }
+
+    private void listen() {
+        boolean lost = false;
+        while (!closed) {
+            try (Connection c = dataSource.getConnection()) {
+                c.setAutoCommit(true);
+                try (Statement s = c.createStatement()) {
+                    s.execute("LISTEN " + CHANNEL);
+                }
+                listening = c;
+                if (lost) {
+                    missedSome.run();
+                }
+                PGConnection pg = c.unwrap(PGConnection.class);
+                while (!closed) {
+                    PGNotification[] notifications = pg.getNotifications(1000);
+                    if (notifications != null) {
+                        for (PGNotification notification : notifications) {
+                            deliver(notification.getParameter());
+                        }
+                    }
+                }
+            } catch (SQLException | RuntimeException e) {
+                if (closed) {
+                    return;
+                }
+                lost = true;
+                LOG.log(System.Logger.Level.WARNING, "listening for receivable hints failed, retrying: " + e);
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
+            } finally {
+                listening = null;
+            }
+        }
+    }
+
+    private void deliver(String payload) {
+        int slash = payload.indexOf('/');
+        int space = payload.lastIndexOf(' ');
+        if (slash < 0 || space < slash) {
+            return; // not ours
+        }
+        long micros = Long.parseLong(payload.substring(space + 1));
+        hint.accept(new QueueKey(payload.substring(0, slash), payload.substring(slash + 1, space)),
+                PostgresQueueStore.instant(micros));
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        Connection c = listening;
+        if (c != null) {
+            try {
+                // Aborted, not closed: the listener may be reading from it, and a closed pooled connection would go
+                // back to the pool while it does. An aborted one is discarded and its socket closed.
+                c.abort(Runnable::run);
+            } catch (SQLException ignored) {
+                // closing anyway
+            }
+        }
+        listener.interrupt();
+    }
+}

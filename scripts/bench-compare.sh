@@ -10,6 +10,7 @@
 #   BENCH_BASELINE=DIR: another checkout (built by its own ./postbox) as the servers baseline-memory and
 #   baseline-embedded, to compare two builds side by side (e.g. BENCH_SERVERS="postbox-memory baseline-memory");
 #   BENCH_RATIO="A B": the ratio column divides server A's figures by B's (default: postbox-memory elasticmq)
+#   BENCH_POSTGRES_URL=jdbc:postgresql://...: adds the server postbox-postgres (the postgres store on that database)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/scripts/jdk.sh"
@@ -90,6 +91,7 @@ server_command() {
     # Postbox as users start it (./postbox: its JVM defaults and start-up cache), ElasticMQ with the JVM's defaults.
     postbox-memory) echo "exec ./postbox --storage memory --port \$PORT" ;;
     postbox-embedded) echo "exec ./postbox --data-dir \$(mktemp -d) --port \$PORT" ;;
+    postbox-postgres) echo "exec ./postbox --storage postgres --postgres-url '${BENCH_POSTGRES_URL:?BENCH_POSTGRES_URL=jdbc:postgresql://... is needed for postbox-postgres}' --port \$PORT" ;;
     baseline-memory) echo "exec '$BENCH_BASELINE/postbox' --storage memory --port \$PORT" ;;
     baseline-embedded) echo "exec '$BENCH_BASELINE/postbox' --data-dir \$(mktemp -d) --port \$PORT" ;;
     elasticmq) echo "ELASTICMQ_PORT=\$PORT exec $java -Dconfig.file=bench/elasticmq/elasticmq.conf -cp 'bench/elasticmq/target/lib/*' org.elasticmq.server.Main" ;;

@@ -649,6 +649,28 @@ public abstract class QueueStoreContract {
         assertThat(counts(key).inFlight()).isZero();
     }
 
+    @Test
+    void concurrentReceiversEachGetAFullBatchWhileEnoughIsVisible() throws Exception {
+        for (int i = 0; i < 200; i++) {
+            send("m" + i);
+        }
+        int receivers = 8;
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(receivers);
+        List<java.util.concurrent.Future<Integer>> got = new java.util.ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(receivers)) {
+            for (int t = 0; t < receivers; t++) {
+                got.add(pool.submit(() -> {
+                    start.await();
+                    return receive(10).size();
+                }));
+            }
+        }
+        for (java.util.concurrent.Future<Integer> batch : got) {
+            assertThat(batch.get()).as("a receive does not come back short because others receive at the same time")
+                    .isEqualTo(10);
+        }
+    }
+
     // ---- the windows and memories the store keeps (so that several nodes share them) --------------------------
 
     @Test

@@ -51,7 +51,9 @@ public final class PostgresQueueStore implements QueueStore {
      * Standard queues are fair: the receivable messages of each tenant (group id; "" for messages without one), the
      * oldest first, ranked by turn ({@code ranked(sequence, turn)}), so that a quiet tenant's message comes in the
      * first turn however large a flooding tenant's backlog is. Tenants are found by a skip scan of the group index
-     * (a few index probes, not a scan of the queue).
+     * (a few index probes, not a scan of the queue). The rows are claimed where they are chosen ({@code SKIP LOCKED}
+     * in each tenant's scan): concurrent receives then take different messages instead of all choosing the same
+     * oldest ones and all but one coming back empty (measured: a 16-consumer drain made no progress that way).
      */
     private static final String TENANT_TURNS = """
             WITH RECURSIVE tenants(group_id, n) AS (
@@ -66,7 +68,7 @@ public final class PostgresQueueStore implements QueueStore {
                 FROM tenants t CROSS JOIN LATERAL (
                     SELECT m.sequence FROM postbox_message m
                     WHERE m.incarnation = ? AND m.group_id = t.group_id AND m.visible_at <= ? AND m.retained_from > ?
-                    ORDER BY m.sequence LIMIT ?) c
+                    ORDER BY m.sequence LIMIT ? FOR UPDATE SKIP LOCKED) c
                 WHERE t.group_id IS NOT NULL)
             """;
     private static final String QUEUE_COLUMNS =

@@ -650,6 +650,31 @@ public abstract class QueueStoreContract {
     }
 
     @Test
+    void deletingSeveralAnswersEachAsADeleteWould() {
+        send("a", "b", "c");
+        List<Delivery> first = receive(3);
+        clock.advance(THIRTY_SECONDS);
+        List<Delivery> again = receive(3); // a, b and c received a second time
+        Delivery a = again.get(0);
+        Delivery stale = first.get(1);
+        Delivery c = again.get(2);
+        List<CompletableFuture<DeleteOutcome>> outcomes = store.deleteAll(key, List.of(
+                new QueueStore.Receipt(a.sequence(), a.receiveCount()),
+                new QueueStore.Receipt(stale.sequence(), stale.receiveCount()),
+                new QueueStore.Receipt(c.sequence(), c.receiveCount()),
+                new QueueStore.Receipt(c.sequence(), c.receiveCount()),
+                new QueueStore.Receipt(999_999_999L, 1)), clock.instant());
+        List<DeleteOutcome> answered = outcomes.stream().map(QueueStoreContract::await).toList();
+        assertThat(answered).element(0).isEqualTo(DeleteOutcome.DELETED);
+        assertThat(answered).element(1).isEqualTo(DeleteOutcome.STALE_RECEIPT);
+        assertThat(answered).element(2).isEqualTo(DeleteOutcome.DELETED);
+        // The same receipt twice in one step: the client sees success either way (AWS: both entries succeed).
+        assertThat(answered).element(3).isIn(DeleteOutcome.DELETED, DeleteOutcome.NOT_FOUND);
+        assertThat(answered).element(4).isEqualTo(DeleteOutcome.NOT_FOUND);
+        assertThat(counts(key).inFlight()).as("b stays, in flight under its second receive").isEqualTo(1);
+    }
+
+    @Test
     void concurrentReceiversEachGetAFullBatchWhileEnoughIsVisible() throws Exception {
         for (int i = 0; i < 200; i++) {
             send("m" + i);

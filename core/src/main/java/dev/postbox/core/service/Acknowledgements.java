@@ -40,8 +40,26 @@ final class Acknowledgements {
                                                                     DeleteMessageBatch.Request request) {
         return queues.require(request.queueUrl()).thenCompose(queue -> {
             Batches.check(request.entries(), DeleteMessageBatch.RequestEntry::id, "DeleteMessageBatchRequestEntry");
-            return Batches.each(request.entries(), DeleteMessageBatch.RequestEntry::id,
-                    entry -> delete(queue, entry.receiptHandle()));
+            // The valid receipts go to the store together (one step for a store that can), the others fail alone.
+            java.util.Map<DeleteMessageBatch.RequestEntry, CompletableFuture<Void>> done = new java.util.HashMap<>();
+            java.util.List<DeleteMessageBatch.RequestEntry> valid = new java.util.ArrayList<>();
+            java.util.List<QueueStore.Receipt> receipts = new java.util.ArrayList<>();
+            for (DeleteMessageBatch.RequestEntry entry : request.entries()) {
+                try {
+                    ReceiptHandles.Receipt receipt = decodeReceipt(queue, entry.receiptHandle());
+                    valid.add(entry);
+                    receipts.add(new QueueStore.Receipt(receipt.sequence(), receipt.receiveCount()));
+                } catch (SqsException e) {
+                    done.put(entry, CompletableFuture.failedFuture(e));
+                }
+            }
+            java.util.List<CompletableFuture<QueueStore.DeleteOutcome>> outcomes = receipts.isEmpty()
+                    ? java.util.List.of() : store.deleteAll(queue.key(), receipts, clock.instant());
+            for (int i = 0; i < valid.size(); i++) {
+                String receiptHandle = valid.get(i).receiptHandle();
+                done.put(valid.get(i), outcomes.get(i).thenAccept(outcome -> rejectExpired(outcome, receiptHandle)));
+            }
+            return Batches.each(request.entries(), DeleteMessageBatch.RequestEntry::id, done::get);
         }).thenApply(outcomes -> new DeleteMessageBatch.Result(outcomes.successful(), outcomes.failed()));
     }
 
@@ -53,12 +71,13 @@ final class Acknowledgements {
     private CompletableFuture<Void> delete(QueueRecord queue, String receiptHandle) {
         ReceiptHandles.Receipt receipt = decodeReceipt(queue, receiptHandle);
         return store.delete(queue.key(), receipt.sequence(), receipt.receiveCount(), clock.instant())
-                .thenAccept(outcome -> {
-                    if (outcome == QueueStore.DeleteOutcome.EXPIRED) {
-                        throw SqsException.invalidParameter("ReceiptHandle", receiptHandle,
-                                "The receipt handle has expired.");
-                    }
-                });
+                .thenAccept(outcome -> rejectExpired(outcome, receiptHandle));
+    }
+
+    private static void rejectExpired(QueueStore.DeleteOutcome outcome, String receiptHandle) {
+        if (outcome == QueueStore.DeleteOutcome.EXPIRED) {
+            throw SqsException.invalidParameter("ReceiptHandle", receiptHandle, "The receipt handle has expired.");
+        }
     }
 
     CompletableFuture<Void> changeMessageVisibility(CallContext call, ChangeMessageVisibility.Request request) {

@@ -110,6 +110,19 @@ public interface QueueStore extends AutoCloseable {
      */
     CompletableFuture<DeleteOutcome> delete(QueueKey key, long sequence, int receiveCount, Instant now);
 
+    /** A receive a delete names: the message and the receive count of that receive. */
+    record Receipt(long sequence, int receiveCount) {
+    }
+
+    /**
+     * Deletes several messages, each as {@link #delete} would, and answers one future per receipt, in order. A store
+     * that can do them in one step overrides this (a SQL store: one transaction, one commit); they then complete
+     * together.
+     */
+    default List<CompletableFuture<DeleteOutcome>> deleteAll(QueueKey key, List<Receipt> receipts, Instant now) {
+        return receipts.stream().map(r -> delete(key, r.sequence(), r.receiveCount(), now)).toList();
+    }
+
     enum DeleteOutcome {
         DELETED,
         /** The message was received again since; it stays. */

@@ -684,6 +684,60 @@ public final class PostgresQueueStore implements QueueStore {
         });
     }
 
+    /** A DeleteMessageBatch in one transaction: one locking read, one delete, one commit. */
+    @Override
+    public List<CompletableFuture<DeleteOutcome>> deleteAll(QueueKey key, List<Receipt> receipts, Instant now) {
+        CompletableFuture<List<DeleteOutcome>> all = transactions.run(c -> {
+            QueueRecord queue = queue(c, key, false).orElseThrow(SqsException::queueDoesNotExist);
+            long cutoff = micros(now.minusSeconds(queue.intAttribute(QueueAttributes.MESSAGE_RETENTION_PERIOD)));
+            Map<Long, long[]> found = new java.util.HashMap<>(); // sequence -> {receive count, visible at}
+            try (PreparedStatement find = c.prepareStatement("SELECT sequence, receive_count, visible_at"
+                    + " FROM postbox_message WHERE incarnation = ? AND sequence = ANY(?) AND retained_from > ?"
+                    + " FOR UPDATE")) {
+                find.setLong(1, queue.incarnation());
+                find.setArray(2, longs(c, receipts.stream().map(Receipt::sequence).toList()));
+                find.setLong(3, cutoff);
+                try (ResultSet rs = find.executeQuery()) {
+                    while (rs.next()) {
+                        found.put(rs.getLong(1), new long[]{rs.getInt(2), rs.getLong(3)});
+                    }
+                }
+            }
+            List<DeleteOutcome> outcomes = new ArrayList<>(receipts.size());
+            List<Long> deleted = new ArrayList<>();
+            for (Receipt receipt : receipts) {
+                long[] message = found.get(receipt.sequence());
+                DeleteOutcome outcome;
+                if (message == null || deleted.contains(receipt.sequence())) {
+                    outcome = DeleteOutcome.NOT_FOUND;
+                } else if (message[0] != receipt.receiveCount()) {
+                    outcome = DeleteOutcome.STALE_RECEIPT;
+                } else if (queue.fifo() && message[1] <= micros(now)) {
+                    outcome = DeleteOutcome.EXPIRED;
+                } else {
+                    outcome = DeleteOutcome.DELETED;
+                    deleted.add(receipt.sequence());
+                }
+                outcomes.add(outcome);
+            }
+            if (!deleted.isEmpty()) {
+                try (PreparedStatement delete = c.prepareStatement(
+                        "DELETE FROM postbox_message WHERE incarnation = ? AND sequence = ANY(?)")) {
+                    delete.setLong(1, queue.incarnation());
+                    delete.setArray(2, longs(c, deleted));
+                    delete.executeUpdate();
+                }
+            }
+            return outcomes;
+        });
+        List<CompletableFuture<DeleteOutcome>> each = new ArrayList<>(receipts.size());
+        for (int i = 0; i < receipts.size(); i++) {
+            int index = i;
+            each.add(all.thenApply(outcomes -> outcomes.get(index)));
+        }
+        return each;
+    }
+
     @Override
     public CompletableFuture<Boolean> changeVisibility(QueueKey key, long sequence, int receiveCount,
                                                        Instant visibleAt, Instant now) {

@@ -190,4 +190,18 @@ class PostboxServerTest {
         assertThatThrownBy(() -> PostboxConfig.resolve(file, Map.of(), Map.of()))
                 .hasMessageContaining("unknown key 'http.prot'");
     }
+
+    @Test
+    void thePostgresStorageNeedsAUrlAndNeverShowsItsPassword() {
+        assertThatThrownBy(() -> PostboxConfig.resolve(null, Map.of(), Map.of(PostboxConfig.STORAGE_KIND, "postgres")))
+                .hasMessageContaining("storage.postgres.url").hasMessageContaining("--postgres-url");
+        assertThatThrownBy(() -> PostboxConfig.resolve(null, Map.of(), Map.of(PostboxConfig.STORAGE_KIND, "postgres",
+                PostboxConfig.STORAGE_POSTGRES_URL, "postgres://db/x"))).hasMessageContaining("jdbc:postgresql://");
+        PostboxConfig config = PostboxConfig.resolve(null, Map.of("POSTBOX_STORAGE_POSTGRES_PASSWORD", "s3cret",
+                "POSTBOX_STORAGE_POSTGRES_URL", "jdbc:postgresql://db:5432/postbox?user=postbox"),
+                Map.of(PostboxConfig.STORAGE_KIND, "postgres"));
+        assertThat(config.postgres().password()).isEqualTo("s3cret");
+        assertThat(config.postgres().poolSize()).isEqualTo(16);
+        assertThat(config.toString()).doesNotContain("s3cret");
+    }
 }

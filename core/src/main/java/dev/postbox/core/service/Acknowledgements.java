@@ -12,6 +12,10 @@ import dev.postbox.core.store.QueueRecord;
 import dev.postbox.core.store.QueueStore;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.time.InstantSource;
 import java.util.concurrent.CompletableFuture;
 
@@ -41,9 +45,9 @@ final class Acknowledgements {
         return queues.require(request.queueUrl()).thenCompose(queue -> {
             Batches.check(request.entries(), DeleteMessageBatch.RequestEntry::id, "DeleteMessageBatchRequestEntry");
             // The valid receipts go to the store together (one step for a store that can), the others fail alone.
-            java.util.Map<DeleteMessageBatch.RequestEntry, CompletableFuture<Void>> done = new java.util.HashMap<>();
-            java.util.List<DeleteMessageBatch.RequestEntry> valid = new java.util.ArrayList<>();
-            java.util.List<QueueStore.Receipt> receipts = new java.util.ArrayList<>();
+            Map<DeleteMessageBatch.RequestEntry, CompletableFuture<Void>> done = new HashMap<>();
+            List<DeleteMessageBatch.RequestEntry> valid = new ArrayList<>();
+            List<QueueStore.Receipt> receipts = new ArrayList<>();
             for (DeleteMessageBatch.RequestEntry entry : request.entries()) {
                 try {
                     ReceiptHandles.Receipt receipt = decodeReceipt(queue, entry.receiptHandle());
@@ -53,8 +57,8 @@ final class Acknowledgements {
                     done.put(entry, CompletableFuture.failedFuture(e));
                 }
             }
-            java.util.List<CompletableFuture<QueueStore.DeleteOutcome>> outcomes = receipts.isEmpty()
-                    ? java.util.List.of() : store.deleteAll(queue.key(), receipts, clock.instant());
+            List<CompletableFuture<QueueStore.DeleteOutcome>> outcomes = receipts.isEmpty()
+                    ? List.of() : store.deleteAll(queue.key(), receipts, clock.instant());
             for (int i = 0; i < valid.size(); i++) {
                 String receiptHandle = valid.get(i).receiptHandle();
                 done.put(valid.get(i), outcomes.get(i).thenAccept(outcome -> rejectExpired(outcome, receiptHandle)));

@@ -79,12 +79,10 @@ final class LocalWaiters {
 
     /** Messages of the queue become visible at {@code visibleAt}: wake its waiters now, or ring their alarms then. */
     void visibleAt(QueueKey queue, Instant visibleAt, Instant now) {
-        if (!visibleAt.isAfter(now)) {
+        if (visibleAt.isAfter(now)) {
+            hint(queue, visibleAt);
+        } else {
             wakeAll(queue);
-            return;
-        }
-        for (Waiter waiter : List.copyOf(byQueue.getOrDefault(queue, Set.of()))) {
-            waiter.alarm(visibleAt);
         }
     }
 

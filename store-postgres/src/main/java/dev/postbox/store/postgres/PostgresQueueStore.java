@@ -7,6 +7,7 @@ import dev.postbox.core.QueueAttributes;
 import dev.postbox.core.SqsException;
 import dev.postbox.core.store.Delivery;
 import dev.postbox.core.store.MessageData;
+import dev.postbox.core.store.MessageDataCodec;
 import dev.postbox.core.store.MoveTask;
 import dev.postbox.core.store.NewMessage;
 import dev.postbox.core.store.QueueCounts;
@@ -168,7 +169,7 @@ public final class PostgresQueueStore implements QueueStore {
                 delete.setString(2, key.name());
                 delete.executeUpdate();
             }
-            ReceivableHints.send(c, key, now); // polls on other nodes end: their queue is gone
+            hints.send(c, key, now); // polls on other nodes end: their queue is gone
             try (PreparedStatement freed = c.prepareStatement("INSERT INTO postbox_freed_name VALUES (?, ?, ?)"
                     + " ON CONFLICT (account, name) DO UPDATE SET freed_at = EXCLUDED.freed_at")) {
                 freed.setString(1, key.accountId());
@@ -206,7 +207,7 @@ public final class PostgresQueueStore implements QueueStore {
             QueueRecord queue = queue(c, key, false).orElseThrow(SqsException::queueDoesNotExist);
             List<Sent> sent = queue.fifo() ? sendFifo(c, queue, messages, now) : sendStandard(c, queue, messages, now);
             if (sent.stream().anyMatch(s -> !s.duplicate())) {
-                ReceivableHints.send(c, key, messages.stream().map(NewMessage::visibleAt)
+                hints.send(c, key, messages.stream().map(NewMessage::visibleAt)
                         .min(Comparator.naturalOrder()).orElseThrow());
             }
             return sent;
@@ -220,12 +221,10 @@ public final class PostgresQueueStore implements QueueStore {
 
     private static List<Sent> sendStandard(Connection c, QueueRecord queue, List<NewMessage> messages, Instant now)
             throws SQLException {
-        try (PreparedStatement insert = c.prepareStatement("INSERT INTO postbox_message (incarnation, sequence,"
-                + " visible_at, retained_from, receive_count, first_received_at, group_id, payload)"
-                + " VALUES (?, nextval('postbox_message_sequence'), ?, ?, ?, ?, ?, ?)")) {
+        try (PreparedStatement insert = c.prepareStatement(INSERT_MESSAGE)) {
             List<Sent> sent = new ArrayList<>(messages.size());
             for (NewMessage message : messages) {
-                bindMessage(insert, queue.incarnation(), message, 0, null);
+                bindMessage(insert, queue.incarnation(), message, 0, null, null);
                 insert.addBatch();
                 sent.add(new Sent(message.data().messageId(), null, false));
             }
@@ -251,14 +250,11 @@ public final class PostgresQueueStore implements QueueStore {
                     continue;
                 }
             }
-            lastSequence = Math.max(lastSequence + 1, now.toEpochMilli() * 1_000_000L);
-            String sequenceNumber = "1" + String.format("%019d", lastSequence);
+            lastSequence = nextFifoSequence(lastSequence, now);
+            String sequenceNumber = fifoSequenceNumber(lastSequence);
             enterGroup(c, incarnation, data.groupId());
-            try (PreparedStatement insert = c.prepareStatement("INSERT INTO postbox_message (incarnation, sequence,"
-                    + " visible_at, retained_from, receive_count, first_received_at, group_id, payload,"
-                    + " sequence_number) VALUES (?, nextval('postbox_message_sequence'), ?, ?, ?, ?, ?, ?, ?)")) {
-                bindMessage(insert, incarnation, message, 0, null);
-                insert.setString(8, sequenceNumber);
+            try (PreparedStatement insert = c.prepareStatement(INSERT_MESSAGE)) {
+                bindMessage(insert, incarnation, message, 0, null, sequenceNumber);
                 insert.executeUpdate();
             }
             if (message.deduplicate()) {
@@ -326,8 +322,13 @@ public final class PostgresQueueStore implements QueueStore {
         }
     }
 
+    private static final String INSERT_MESSAGE = "INSERT INTO postbox_message (incarnation, sequence, visible_at,"
+            + " retained_from, receive_count, first_received_at, group_id, payload, sequence_number)"
+            + " VALUES (?, nextval('postbox_message_sequence'), ?, ?, ?, ?, ?, ?, ?)";
+
+    /** Binds {@link #INSERT_MESSAGE}; {@code sequenceNumber} is null on standard queues. */
     private static void bindMessage(PreparedStatement insert, long incarnation, NewMessage message, int receiveCount,
-                                    Instant firstReceivedAt) throws SQLException {
+                                    Instant firstReceivedAt, String sequenceNumber) throws SQLException {
         insert.setLong(1, incarnation);
         insert.setLong(2, micros(message.visibleAt()));
         insert.setLong(3, micros(message.retainedFrom()));
@@ -339,7 +340,22 @@ public final class PostgresQueueStore implements QueueStore {
         }
         // The tenant of a standard queue's message without a group id is "" (one tenant; the payload keeps null).
         insert.setString(6, message.data().groupId() == null ? "" : message.data().groupId());
-        insert.setBytes(7, PayloadCodec.encode(message.data()));
+        insert.setBytes(7, MessageDataCodec.encode(message.data()));
+        insert.setString(8, sequenceNumber);
+    }
+
+    /** FIFO sequence numbers grow per queue and with time, as {@code MemoryQueue}'s: 20 digits. */
+    private static long nextFifoSequence(long last, Instant now) {
+        return Math.max(last + 1, now.toEpochMilli() * 1_000_000L);
+    }
+
+    private static String fifoSequenceNumber(long sequence) {
+        return "1" + String.format("%019d", sequence);
+    }
+
+    /** Messages retained from this instant on or before are past the queue's retention period. */
+    private static long retentionCutoff(QueueRecord queue, Instant now) {
+        return micros(now.minusSeconds(queue.intAttribute(QueueAttributes.MESSAGE_RETENTION_PERIOD)));
     }
 
     // ---- receiving -----------------------------------------------------------------------------------------------
@@ -353,7 +369,7 @@ public final class PostgresQueueStore implements QueueStore {
     public CompletableFuture<List<Delivery>> receive(QueueKey key, Receive receive, Instant now) {
         return transactions.run(c -> {
             QueueRecord queue = queue(c, key, false).orElseThrow(SqsException::queueDoesNotExist);
-            long cutoff = micros(now.minusSeconds(queue.intAttribute(QueueAttributes.MESSAGE_RETENTION_PERIOD)));
+            long cutoff = retentionCutoff(queue, now);
             if (queue.fifo() && receive.attemptId() != null) {
                 List<Delivery> repeated = repeatAttempt(c, queue.incarnation(), receive, now);
                 if (repeated != null) {
@@ -401,7 +417,7 @@ public final class PostgresQueueStore implements QueueStore {
             List<Delivery> deliveries = new ArrayList<>(receive.max());
             try (ResultSet rs = take.executeQuery()) {
                 while (rs.next()) {
-                    deliveries.add(new Delivery(PayloadCodec.decode(rs.getBytes(5)), rs.getLong(1), rs.getInt(2),
+                    deliveries.add(new Delivery(MessageDataCodec.decode(rs.getBytes(5)), rs.getLong(1), rs.getInt(2),
                             instant(rs.getLong(3)), now, rs.getString(4)));
                 }
             }
@@ -411,7 +427,7 @@ public final class PostgresQueueStore implements QueueStore {
     }
 
     /** With a redrive rule: claim, then hand out or move each (a second statement per outcome). */
-    private static List<Delivery> receiveStandardWithRedrive(Connection c, QueueRecord queue, Receive receive,
+    private List<Delivery> receiveStandardWithRedrive(Connection c, QueueRecord queue, Receive receive,
                                                              QueueRecord deadLetter, Instant now, long cutoff)
             throws SQLException {
         List<Delivery> deliveries = new ArrayList<>();
@@ -468,13 +484,13 @@ public final class PostgresQueueStore implements QueueStore {
     }
 
     /** Hands out the claimed messages, moving to the dead-letter queue those a receive would take past the limit. */
-    private static List<Delivery> handOutOrDeadLetter(Connection c, QueueRecord queue, List<Claimed> claimed,
+    private List<Delivery> handOutOrDeadLetter(Connection c, QueueRecord queue, List<Claimed> claimed,
                                                       Receive receive, QueueRecord deadLetter, Instant now)
             throws SQLException {
         List<Delivery> deliveries = new ArrayList<>(claimed.size());
         List<Long> handedOut = new ArrayList<>(claimed.size());
         for (Claimed message : claimed) {
-            MessageData data = PayloadCodec.decode(message.payload());
+            MessageData data = MessageDataCodec.decode(message.payload());
             if (deadLetter != null && message.receiveCount() + 1 > receive.redrive().maxReceiveCount()) {
                 moveToDeadLetter(c, queue.incarnation(), message, data, receive.redrive().sourceArn(), deadLetter,
                         now);
@@ -503,7 +519,7 @@ public final class PostgresQueueStore implements QueueStore {
      * The message leaves its queue for the dead-letter queue: same id, body, attributes, send time and receive
      * history; a FIFO dead-letter queue restarts its retention and gives it a sequence number of its own (AWS).
      */
-    private static void moveToDeadLetter(Connection c, long incarnation, Claimed message, MessageData data,
+    private void moveToDeadLetter(Connection c, long incarnation, Claimed message, MessageData data,
                                          String sourceArn, QueueRecord deadLetter, Instant now) throws SQLException {
         update(c, "DELETE FROM postbox_message WHERE incarnation = ? AND sequence = ?", incarnation,
                 message.sequence());
@@ -511,27 +527,25 @@ public final class PostgresQueueStore implements QueueStore {
                 deadLetter.fifo() ? now : message.retainedFrom(), false);
         String sequenceNumber = null;
         if (deadLetter.fifo()) {
-            long last = Math.max(lockFifoSequence(c, deadLetter.incarnation()) + 1, now.toEpochMilli() * 1_000_000L);
+            long last = nextFifoSequence(lockFifoSequence(c, deadLetter.incarnation()), now);
             update(c, "UPDATE postbox_queue SET last_fifo_sequence = ? WHERE incarnation = ?", last,
                     deadLetter.incarnation());
-            sequenceNumber = "1" + String.format("%019d", last);
+            sequenceNumber = fifoSequenceNumber(last);
             enterGroup(c, deadLetter.incarnation(), data.groupId());
         }
-        try (PreparedStatement insert = c.prepareStatement("INSERT INTO postbox_message (incarnation, sequence,"
-                + " visible_at, retained_from, receive_count, first_received_at, group_id, payload, sequence_number)"
-                + " VALUES (?, nextval('postbox_message_sequence'), ?, ?, ?, ?, ?, ?, ?)")) {
-            bindMessage(insert, deadLetter.incarnation(), moved, message.receiveCount(), message.firstReceivedAt());
-            insert.setString(8, sequenceNumber);
+        try (PreparedStatement insert = c.prepareStatement(INSERT_MESSAGE)) {
+            bindMessage(insert, deadLetter.incarnation(), moved, message.receiveCount(), message.firstReceivedAt(),
+                    sequenceNumber);
             insert.executeUpdate();
         }
-        ReceivableHints.send(c, deadLetter.key(), now);
+        hints.sendToAll(c, deadLetter.key(), now);
     }
 
     /**
      * FIFO: lock up to {@code max} groups whose first message is visible, in ticket order, skipping groups another
      * receive holds; take each group's messages up to the first one not visible; served groups draw new tickets.
      */
-    private static List<Delivery> receiveFifo(Connection c, QueueRecord queue, Receive receive,
+    private List<Delivery> receiveFifo(Connection c, QueueRecord queue, Receive receive,
                                               QueueRecord deadLetter, Instant now, long cutoff) throws SQLException {
         long incarnation = queue.incarnation();
         long nowMicros = micros(now);
@@ -628,7 +642,7 @@ public final class PostgresQueueStore implements QueueStore {
                                 incarnation, receive.attemptId());
                         return null;
                     }
-                    deliveries.add(new Delivery(PayloadCodec.decode(rs.getBytes(3)), sequence, count,
+                    deliveries.add(new Delivery(MessageDataCodec.decode(rs.getBytes(3)), sequence, count,
                             instant(rs.getLong(1)), instant(receivedAt), rs.getString(2)));
                 }
             }
@@ -660,7 +674,7 @@ public final class PostgresQueueStore implements QueueStore {
     public CompletableFuture<DeleteOutcome> delete(QueueKey key, long sequence, int receiveCount, Instant now) {
         return transactions.run(c -> {
             QueueRecord queue = queue(c, key, false).orElseThrow(SqsException::queueDoesNotExist);
-            long cutoff = micros(now.minusSeconds(queue.intAttribute(QueueAttributes.MESSAGE_RETENTION_PERIOD)));
+            long cutoff = retentionCutoff(queue, now);
             try (PreparedStatement find = c.prepareStatement("SELECT receive_count, visible_at FROM postbox_message"
                     + " WHERE incarnation = ? AND sequence = ? AND retained_from > ? FOR UPDATE")) {
                 find.setLong(1, queue.incarnation());
@@ -689,7 +703,7 @@ public final class PostgresQueueStore implements QueueStore {
     public List<CompletableFuture<DeleteOutcome>> deleteAll(QueueKey key, List<Receipt> receipts, Instant now) {
         CompletableFuture<List<DeleteOutcome>> all = transactions.run(c -> {
             QueueRecord queue = queue(c, key, false).orElseThrow(SqsException::queueDoesNotExist);
-            long cutoff = micros(now.minusSeconds(queue.intAttribute(QueueAttributes.MESSAGE_RETENTION_PERIOD)));
+            long cutoff = retentionCutoff(queue, now);
             Map<Long, long[]> found = new java.util.HashMap<>(); // sequence -> {receive count, visible at}
             try (PreparedStatement find = c.prepareStatement("SELECT sequence, receive_count, visible_at"
                     + " FROM postbox_message WHERE incarnation = ? AND sequence = ANY(?) AND retained_from > ?"
@@ -744,7 +758,7 @@ public final class PostgresQueueStore implements QueueStore {
         Instant at = visibleAt.isAfter(now) ? visibleAt : now;
         return transactions.run(c -> {
             QueueRecord queue = queue(c, key, false).orElseThrow(SqsException::queueDoesNotExist);
-            long cutoff = micros(now.minusSeconds(queue.intAttribute(QueueAttributes.MESSAGE_RETENTION_PERIOD)));
+            long cutoff = retentionCutoff(queue, now);
             // Its latest receipt, or an earlier one while the message is in flight (AWS accepts that).
             try (PreparedStatement change = c.prepareStatement("UPDATE postbox_message SET visible_at = ?"
                     + " WHERE incarnation = ? AND sequence = ? AND retained_from > ? AND (receive_count = ?"
@@ -758,7 +772,7 @@ public final class PostgresQueueStore implements QueueStore {
                 change.setLong(7, micros(now));
                 boolean changed = change.executeUpdate() == 1;
                 if (changed) {
-                    ReceivableHints.send(c, key, at);
+                    hints.send(c, key, at);
                 }
                 return changed;
             }
@@ -800,7 +814,7 @@ public final class PostgresQueueStore implements QueueStore {
     public CompletableFuture<QueueCounts> counts(QueueKey key, Instant now) {
         return transactions.run(c -> {
             QueueRecord queue = queue(c, key, false).orElseThrow(SqsException::queueDoesNotExist);
-            long cutoff = micros(now.minusSeconds(queue.intAttribute(QueueAttributes.MESSAGE_RETENTION_PERIOD)));
+            long cutoff = retentionCutoff(queue, now);
             try (PreparedStatement count = c.prepareStatement("SELECT count(*) FILTER (WHERE visible_at <= ?),"
                     + " count(*) FILTER (WHERE visible_at > ? AND receive_count > 0),"
                     + " count(*) FILTER (WHERE visible_at > ? AND receive_count = 0)"
@@ -831,7 +845,7 @@ public final class PostgresQueueStore implements QueueStore {
             if (queue.isEmpty()) {
                 return Optional.<Instant>of(Instant.MIN);
             }
-            long cutoff = micros(now.minusSeconds(queue.get().intAttribute(QueueAttributes.MESSAGE_RETENTION_PERIOD)));
+            long cutoff = retentionCutoff(queue.get(), now);
             try (PreparedStatement earliest = c.prepareStatement("SELECT min(visible_at) FROM postbox_message"
                     + " WHERE incarnation = ? AND retained_from > ?")) {
                 earliest.setLong(1, queue.get().incarnation());

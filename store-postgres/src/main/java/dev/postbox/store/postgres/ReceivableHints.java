@@ -18,6 +18,8 @@ import java.util.function.BiConsumer;
  * commit (never for a change that rolled back); every node LISTENs on a connection of its own and rings the alarms
  * of its polls on that queue for that instant. A hint, never the truth: a poll woken receives and decides, and a
  * node that lost its listening connection wakes all its polls once it has a new one (it may have missed hints).
+ * A node ignores its own hints: its changes wake its polls directly, and its own hint, arriving after a poll that
+ * started later, would wake that poll for a message it has already seen taken.
  */
 final class ReceivableHints implements AutoCloseable {
     static final String CHANNEL = "postbox_receivable";
@@ -29,6 +31,8 @@ final class ReceivableHints implements AutoCloseable {
     private final Thread listener;
     private volatile boolean closed;
     private volatile Connection listening;
+    /** Names this node's hints, so that it can ignore them. */
+    private final String node = java.util.UUID.randomUUID().toString();
 
     /**
      * @param hint       called with a queue and the instant a message of it becomes visible
@@ -42,9 +46,19 @@ final class ReceivableHints implements AutoCloseable {
     }
 
     /** Within a change's transaction: tell every node that a message of the queue becomes visible at {@code at}. */
-    static void send(Connection c, QueueKey queue, Instant at) throws SQLException {
+    void send(Connection c, QueueKey queue, Instant at) throws SQLException {
+        notify(c, node, queue, at);
+    }
+
+    /** As {@link #send}, for a change that wakes no poll of this node directly (a dead-letter move): this one too. */
+    void sendToAll(Connection c, QueueKey queue, Instant at) throws SQLException {
+        notify(c, "*", queue, at);
+    }
+
+    private static void notify(Connection c, String from, QueueKey queue, Instant at) throws SQLException {
         try (PreparedStatement notify = c.prepareStatement("SELECT pg_notify('" + CHANNEL + "', ?)")) {
-            notify.setString(1, queue.accountId() + "/" + queue.name() + " " + PostgresQueueStore.micros(at));
+            notify.setString(1, from + " " + queue.accountId() + "/" + queue.name() + " "
+                    + PostgresQueueStore.micros(at));
             notify.executeQuery().close();
         }
     }
@@ -87,15 +101,15 @@ final class ReceivableHints implements AutoCloseable {
         }
     }
 
+    /** "node account/name micros": another node's hint. */
     private void deliver(String payload) {
-        int slash = payload.indexOf('/');
-        int space = payload.lastIndexOf(' ');
-        if (slash < 0 || space < slash) {
-            return; // not ours
+        String[] parts = payload.split(" ");
+        int slash = parts.length == 3 ? parts[1].indexOf('/') : -1;
+        if (slash < 0 || parts[0].equals(node)) {
+            return; // this node's own hint, or not a hint
         }
-        long micros = Long.parseLong(payload.substring(space + 1));
-        hint.accept(new QueueKey(payload.substring(0, slash), payload.substring(slash + 1, space)),
-                PostgresQueueStore.instant(micros));
+        hint.accept(new QueueKey(parts[1].substring(0, slash), parts[1].substring(slash + 1)),
+                PostgresQueueStore.instant(Long.parseLong(parts[2])));
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.postbox.core.ErrorCode;
 import dev.postbox.core.SqsException;
 import dev.postbox.core.store.Delivery;
 import dev.postbox.core.store.MessageData;
+import dev.postbox.core.store.MessageDataCodec;
 import dev.postbox.core.store.MoveTask;
 import dev.postbox.core.store.NewMessage;
 import dev.postbox.core.store.QueueCounts;
@@ -200,7 +201,7 @@ public final class RocksDbQueueStore implements QueueStore {
         for (MemoryQueue.Accepted accepted : staged.accepted()) {
             MessageState state = accepted.state();
             byte[] key = Codec.messageKey(incarnation, state.sequence());
-            batch.put(ColumnFamily.MESSAGES, key, Codec.encodeMessage(accepted.data()));
+            batch.put(ColumnFamily.MESSAGES, key, MessageDataCodec.encode(accepted.data()));
             batch.put(ColumnFamily.INDEX, key, Codec.encodeIndex(state));
             if (accepted.deduplicationKey() != null) {
                 batch.put(ColumnFamily.DEDUP, Codec.dedupKey(incarnation, accepted.deduplicationKey()),
@@ -251,7 +252,7 @@ public final class RocksDbQueueStore implements QueueStore {
             if (payloads.get(i) == null) {
                 continue; // deleted between the receive and the read: it is gone
             }
-            deliveries.add(received.deliveries().get(i).withData(Codec.decodeMessage(payloads.get(i))));
+            deliveries.add(received.deliveries().get(i).withData(MessageDataCodec.decode(payloads.get(i))));
             bookkeeping.put(ColumnFamily.INDEX, keys.get(i), Codec.encodeIndex(received.states().get(i)));
         }
         if (received.remembered() != null) {
@@ -275,7 +276,7 @@ public final class RocksDbQueueStore implements QueueStore {
         Batch batch = new Batch();
         for (int i = 0; i < moved.size(); i++) {
             if (payloads.get(i) != null) {
-                loaded.add(moved.get(i).withData(Codec.decodeMessage(payloads.get(i))));
+                loaded.add(moved.get(i).withData(MessageDataCodec.decode(payloads.get(i))));
                 batch.delete(ColumnFamily.MESSAGES, keys.get(i)).delete(ColumnFamily.INDEX, keys.get(i));
             }
         }

@@ -2,8 +2,6 @@ package dev.postbox.store.rocksdb.journal;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.postbox.core.api.MessageAttributeValue;
-import dev.postbox.core.store.MessageData;
 import dev.postbox.core.store.MoveTask;
 import dev.postbox.core.store.QueueKey;
 import dev.postbox.core.store.QueueRecord;
@@ -21,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -168,37 +165,7 @@ public final class Codec {
         }
     }
 
-    // ---- messages ------------------------------------------------------------------------------------------------
-
-    public static byte[] encodeMessage(MessageData m) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(m.body().length() + 128);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            writeString(out, m.messageId());
-            writeLongString(out, m.body());
-            writeString(out, m.md5OfBody());
-            writeAttributes(out, m.attributes());
-            writeNullable(out, m.md5OfMessageAttributes());
-            writeAttributes(out, m.systemAttributes());
-            writeNullable(out, m.senderId());
-            out.writeLong(m.sentAt().toEpochMilli());
-            writeNullable(out, m.groupId());
-            writeNullable(out, m.deduplicationId());
-            writeNullable(out, m.deadLetterQueueSourceArn());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
-    }
-
-    public static MessageData decodeMessage(byte[] bytes) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-            return new MessageData(in.readUTF(), readLongString(in), in.readUTF(), readAttributes(in),
-                    readNullable(in), readAttributes(in), readNullable(in), Instant.ofEpochMilli(in.readLong()),
-                    readNullable(in), readNullable(in), readNullable(in));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
+    // Message payloads: dev.postbox.core.store.MessageDataCodec (the postgres store uses the same layout).
 
     // ---- message index -------------------------------------------------------------------------------------------
 
@@ -361,51 +328,6 @@ public final class Codec {
         return in.readByte() == NONE ? null : readLongString(in);
     }
 
-    private static void writeAttributes(DataOutputStream out, Map<String, MessageAttributeValue> attributes)
-            throws IOException {
-        out.writeInt(attributes.size());
-        for (Map.Entry<String, MessageAttributeValue> entry : attributes.entrySet()) {
-            MessageAttributeValue v = entry.getValue();
-            writeLongString(out, entry.getKey());
-            writeNullable(out, v.dataType());
-            writeNullable(out, v.stringValue());
-            if (v.binaryValue() == null) {
-                out.writeByte(NONE);
-            } else {
-                out.writeByte(PRESENT);
-                writeBytes(out, v.binaryValue());
-            }
-            out.writeInt(v.stringListValues().size());
-            for (String s : v.stringListValues()) {
-                writeLongString(out, s);
-            }
-            out.writeInt(v.binaryListValues().size());
-            for (byte[] b : v.binaryListValues()) {
-                writeBytes(out, b);
-            }
-        }
-    }
-
-    private static Map<String, MessageAttributeValue> readAttributes(DataInputStream in) throws IOException {
-        int count = in.readInt();
-        Map<String, MessageAttributeValue> attributes = new LinkedHashMap<>();
-        for (int i = 0; i < count; i++) {
-            String name = readLongString(in);
-            String dataType = readNullable(in);
-            String stringValue = readNullable(in);
-            byte[] binary = in.readByte() == NONE ? null : readBytes(in);
-            List<String> strings = new ArrayList<>();
-            for (int n = in.readInt(); n > 0; n--) {
-                strings.add(readLongString(in));
-            }
-            List<byte[]> binaries = new ArrayList<>();
-            for (int n = in.readInt(); n > 0; n--) {
-                binaries.add(readBytes(in));
-            }
-            attributes.put(name, new MessageAttributeValue(dataType, stringValue, binary, strings, binaries));
-        }
-        return attributes;
-    }
 
     private static byte[] utf8(String text) {
         return text == null ? null : text.getBytes(StandardCharsets.UTF_8);

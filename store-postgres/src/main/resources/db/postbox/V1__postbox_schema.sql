@@ -38,7 +38,7 @@ CREATE TABLE postbox_message (
     first_received_at bigint,
     group_id          text   NOT NULL,        -- FIFO group or fair-queue tenant ("" for none)
     sequence_number   text,                   -- FIFO only
-    payload           bytea  NOT NULL,        -- MessageData, PayloadCodec
+    payload           bytea  NOT NULL,        -- MessageData, core MessageDataCodec
     PRIMARY KEY (incarnation, sequence)
 ) WITH (fillfactor = 80,
         autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 5000,

@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
+import org.postgresql.ds.PGSimpleDataSource;
 
 import javax.sql.DataSource;
 
@@ -14,9 +15,12 @@ import javax.sql.DataSource;
  */
 public final class PostgresDatabase implements AutoCloseable {
     private final HikariDataSource pool;
+    /** Unpooled: for the one long-lived LISTEN connection of each store, which must never go back to the pool. */
+    private final DataSource direct;
 
-    private PostgresDatabase(HikariDataSource pool) {
+    private PostgresDatabase(HikariDataSource pool, DataSource direct) {
         this.pool = pool;
+        this.direct = direct;
     }
 
     /**
@@ -45,7 +49,12 @@ public final class PostgresDatabase implements AutoCloseable {
             pool.close();
             throw e;
         }
-        return new PostgresDatabase(pool);
+        PGSimpleDataSource direct = new PGSimpleDataSource();
+        direct.setURL(url);
+        if (password != null) {
+            direct.setPassword(password);
+        }
+        return new PostgresDatabase(pool, direct);
     }
 
     static void migrate(DataSource dataSource) {
@@ -65,13 +74,13 @@ public final class PostgresDatabase implements AutoCloseable {
 
     /** A store on this database; closing the store leaves the database open. */
     public PostgresQueueStore newStore() {
-        return new PostgresQueueStore(pool, () -> { });
+        return new PostgresQueueStore(pool, direct, () -> { });
     }
 
     /** A store on its own database connection pool, which closing the store closes. */
     public static PostgresQueueStore openStore(String url, String password, int poolSize) {
         PostgresDatabase database = open(url, password, poolSize);
-        return new PostgresQueueStore(database.pool, database::close);
+        return new PostgresQueueStore(database.pool, database.direct, database::close);
     }
 
     @Override

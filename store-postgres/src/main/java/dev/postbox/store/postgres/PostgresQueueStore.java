@@ -82,12 +82,17 @@ public final class PostgresQueueStore implements QueueStore {
 
     private final Runnable onClose;
 
-    /** @param onClose what closing the store also closes (its connection pool, when it owns one) */
-    public PostgresQueueStore(DataSource dataSource, Runnable onClose) {
+    /**
+     * @param dataSource the pool every transaction borrows from
+     * @param listening  opens the connection that listens for other nodes' hints (unpooled: it lives as long as the
+     *                   store)
+     * @param onClose    what closing the store also closes (its connection pool, when it owns one)
+     */
+    public PostgresQueueStore(DataSource dataSource, DataSource listening, Runnable onClose) {
         this.onClose = onClose;
         this.transactions = new Transactions(dataSource);
         this.receiptHandleSecret = transactions.runHere(PostgresQueueStore::receiptHandleSecret);
-        this.hints = new ReceivableHints(dataSource, waiters::hint, waiters::wakeEveryone);
+        this.hints = new ReceivableHints(listening, waiters::hint, waiters::wakeEveryone);
     }
 
     // ---- queues --------------------------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
 /**
@@ -25,12 +27,14 @@ final class ReceivableHints implements AutoCloseable {
     static final String CHANNEL = "postbox_receivable";
     private static final System.Logger LOG = System.getLogger(ReceivableHints.class.getName());
 
+    /** Unpooled connections: a pool would hand out again a connection this class aborted. */
     private final DataSource dataSource;
     private final BiConsumer<QueueKey, Instant> hint;
     private final Runnable missedSome;
     private final Thread listener;
     private volatile boolean closed;
     private volatile Connection listening;
+    private final CountDownLatch firstAttempt = new CountDownLatch(1);
     /** Names this node's hints, so that it can ignore them. */
     private final String node = java.util.UUID.randomUUID().toString();
 
@@ -43,6 +47,13 @@ final class ReceivableHints implements AutoCloseable {
         this.hint = hint;
         this.missedSome = missedSome;
         this.listener = Thread.ofVirtual().name("postbox-postgres-listener").start(this::listen);
+        try {
+            // Hints sent before the LISTEN are never delivered: a store is open once it hears them (or has failed to
+            // listen once, and then wakes its polls when it does).
+            firstAttempt.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Within a change's transaction: tell every node that a message of the queue becomes visible at {@code at}. */
@@ -72,6 +83,7 @@ final class ReceivableHints implements AutoCloseable {
                     s.execute("LISTEN " + CHANNEL);
                 }
                 listening = c;
+                firstAttempt.countDown();
                 if (lost) {
                     missedSome.run();
                 }
@@ -89,6 +101,7 @@ final class ReceivableHints implements AutoCloseable {
                     return;
                 }
                 lost = true;
+                firstAttempt.countDown();
                 LOG.log(System.Logger.Level.WARNING, "listening for receivable hints failed, retrying: " + e);
                 try {
                     Thread.sleep(1000);
@@ -118,8 +131,7 @@ final class ReceivableHints implements AutoCloseable {
         Connection c = listening;
         if (c != null) {
             try {
-                // Aborted, not closed: the listener may be reading from it, and a closed pooled connection would go
-                // back to the pool while it does. An aborted one is discarded and its socket closed.
+                // Aborted, not closed: the listener may be blocked reading from it; abort closes the socket at once.
                 c.abort(Runnable::run);
             } catch (SQLException ignored) {
                 // closing anyway

@@ -22,7 +22,8 @@ public final class Main {
             "Config keys: http.host, http.port, http.public-base-url, http.max-request-bytes, storage.kind,",
             "storage.data-dir, storage.fsync (always|interval), storage.fsync-interval-ms,",
             "storage.commit-log-segment-bytes, storage.postgres.url, storage.postgres.password,",
-            "storage.postgres.pool-size, sqs.account-id, sqs.region, sqs.queue-reuse-delay-seconds,",
+            "storage.postgres.pool-size, storage.postgres.connection-timeout-ms, storage.postgres.notify,",
+            "storage.postgres.poll-interval-ms, sqs.account-id, sqs.region, sqs.queue-reuse-delay-seconds,",
             "sqs.purge-interval-seconds.");
     /** Flags are part of the interface people script against: keep them stable. */
     private static final Options OPTIONS = new Options()

@@ -1,5 +1,6 @@
 package dev.postbox.server;
 
+import dev.postbox.store.postgres.PostgresOptions;
 import dev.postbox.store.rocksdb.journal.FsyncPolicy;
 import dev.postbox.store.rocksdb.journal.Journal;
 
@@ -18,27 +19,19 @@ import java.util.regex.Pattern;
 /**
  * The server's whole configuration, immutable once built. Sources, lowest precedence first: defaults, a properties
  * file ({@code --config}), environment variables ({@code POSTBOX_HTTP_PORT} for {@code http.port}), command-line
- * flags. Every value is validated at start; an error names the key and the bad value.
+ * flags. Every value is validated at start; an error names the key and the bad value. {@code postgres} is null unless
+ * the storage kind is postgres.
  */
 public record PostboxConfig(String host, int port, StorageKind storage, Path dataDir, FsyncPolicy fsync,
                             Duration fsyncInterval, int commitLogSegmentBytes, String accountId, String region,
                             String publicBaseUrl, int maxRequestBytes, Duration queueReuseDelay,
-                            Duration purgeInterval, Postgres postgres) {
+                            Duration purgeInterval, PostgresOptions postgres) {
 
     /**
      * {@code embedded}: durable, in the data directory (default). {@code memory}: ephemeral, for tests.
      * {@code postgres}: in a PostgreSQL database that several nodes may share.
      */
     public enum StorageKind { EMBEDDED, MEMORY, POSTGRES }
-
-    /** Where the postgres store lives; the password is never printed (not even by {@link #toString}). */
-    public record Postgres(String url, String password, int poolSize) {
-        @Override
-        public String toString() {
-            return "Postgres[url=" + url + ", password=" + (password == null ? "none" : "***") + ", poolSize="
-                    + poolSize + "]";
-        }
-    }
 
     public static final String HTTP_HOST = "http.host";
     public static final String HTTP_PORT = "http.port";
@@ -53,6 +46,10 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
     public static final String STORAGE_POSTGRES_URL = "storage.postgres.url";
     public static final String STORAGE_POSTGRES_PASSWORD = "storage.postgres.password";
     public static final String STORAGE_POSTGRES_POOL_SIZE = "storage.postgres.pool-size";
+    public static final String STORAGE_POSTGRES_CONNECTION_TIMEOUT_MS = "storage.postgres.connection-timeout-ms";
+    /** false: no LISTEN/NOTIFY (a pooler in transaction mode); long polls look every poll-interval-ms instead. */
+    public static final String STORAGE_POSTGRES_NOTIFY = "storage.postgres.notify";
+    public static final String STORAGE_POSTGRES_POLL_INTERVAL_MS = "storage.postgres.poll-interval-ms";
     public static final String SQS_ACCOUNT_ID = "sqs.account-id";
     public static final String SQS_REGION = "sqs.region";
     public static final String SQS_QUEUE_REUSE_DELAY_SECONDS = "sqs.queue-reuse-delay-seconds";
@@ -67,14 +64,21 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
             Map.entry(STORAGE_FSYNC, "always"),
             Map.entry(STORAGE_FSYNC_INTERVAL_MS, "100"),
             Map.entry(STORAGE_COMMIT_LOG_SEGMENT_BYTES, Integer.toString(Journal.Settings.DEFAULT_SEGMENT_BYTES)),
-            Map.entry(STORAGE_POSTGRES_POOL_SIZE, "16"),
+            Map.entry(STORAGE_POSTGRES_POOL_SIZE, Integer.toString(PostgresOptions.DEFAULT_POOL_SIZE)),
+            Map.entry(STORAGE_POSTGRES_CONNECTION_TIMEOUT_MS,
+                    Long.toString(PostgresOptions.DEFAULT_CONNECTION_TIMEOUT.toMillis())),
+            Map.entry(STORAGE_POSTGRES_NOTIFY, "true"),
+            Map.entry(STORAGE_POSTGRES_POLL_INTERVAL_MS,
+                    Long.toString(PostgresOptions.DEFAULT_POLL_INTERVAL.toMillis())),
             Map.entry(SQS_ACCOUNT_ID, "000000000000"),
             Map.entry(SQS_REGION, "us-east-1"),
             Map.entry(SQS_QUEUE_REUSE_DELAY_SECONDS, "60"),
             Map.entry(SQS_PURGE_INTERVAL_SECONDS, "60"));
     private static final Set<String> KEYS = Set.of(HTTP_HOST, HTTP_PORT, HTTP_PUBLIC_BASE_URL, HTTP_MAX_REQUEST_BYTES,
             STORAGE_KIND, STORAGE_DATA_DIR, STORAGE_FSYNC, STORAGE_FSYNC_INTERVAL_MS, STORAGE_COMMIT_LOG_SEGMENT_BYTES,
-            STORAGE_POSTGRES_URL, STORAGE_POSTGRES_PASSWORD, STORAGE_POSTGRES_POOL_SIZE, SQS_ACCOUNT_ID, SQS_REGION,
+            STORAGE_POSTGRES_URL, STORAGE_POSTGRES_PASSWORD, STORAGE_POSTGRES_POOL_SIZE,
+            STORAGE_POSTGRES_CONNECTION_TIMEOUT_MS, STORAGE_POSTGRES_NOTIFY, STORAGE_POSTGRES_POLL_INTERVAL_MS,
+            SQS_ACCOUNT_ID, SQS_REGION,
             SQS_QUEUE_REUSE_DELAY_SECONDS, SQS_PURGE_INTERVAL_SECONDS);
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
     private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-\\d+");
@@ -176,8 +180,15 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
         if (postgresUrl != null && !postgresUrl.isBlank() && !postgresUrl.trim().startsWith("jdbc:postgresql://")) {
             throw bad(STORAGE_POSTGRES_URL, postgresUrl, "it must start with jdbc:postgresql://");
         }
-        Postgres postgres = new Postgres(postgresUrl == null ? null : postgresUrl.trim(),
-                v.get(STORAGE_POSTGRES_PASSWORD), integer(v, STORAGE_POSTGRES_POOL_SIZE, 1, 1000));
+        String notify = v.get(STORAGE_POSTGRES_NOTIFY).trim().toLowerCase(Locale.ROOT);
+        if (!notify.equals("true") && !notify.equals("false")) {
+            throw bad(STORAGE_POSTGRES_NOTIFY, v.get(STORAGE_POSTGRES_NOTIFY), "expected true or false");
+        }
+        PostgresOptions postgres = storage != StorageKind.POSTGRES ? null : new PostgresOptions(postgresUrl.trim(),
+                v.get(STORAGE_POSTGRES_PASSWORD), integer(v, STORAGE_POSTGRES_POOL_SIZE, 1, 1000),
+                Duration.ofMillis(integer(v, STORAGE_POSTGRES_CONNECTION_TIMEOUT_MS, 250, 600_000)),
+                Boolean.parseBoolean(notify),
+                Duration.ofMillis(integer(v, STORAGE_POSTGRES_POLL_INTERVAL_MS, 10, 60_000)));
         return new PostboxConfig(v.get(HTTP_HOST), integer(v, HTTP_PORT, 0, 65_535), storage, Path.of(dataDir),
                 fsync, Duration.ofMillis(integer(v, STORAGE_FSYNC_INTERVAL_MS, 1, 60_000)),
                 integer(v, STORAGE_COMMIT_LOG_SEGMENT_BYTES, 64 * 1024, 1 << 30), account, region, baseUrl,

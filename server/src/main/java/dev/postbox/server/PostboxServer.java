@@ -67,8 +67,7 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
             case MEMORY -> new InMemoryQueueStore();
             case EMBEDDED -> RocksDbQueueStore.open(new Journal.Settings(config.dataDir(), config.fsync(),
                     config.fsyncInterval(), config.commitLogSegmentBytes()), clock);
-            case POSTGRES -> PostgresDatabase.openStore(config.postgres().url(), config.postgres().password(),
-                    config.postgres().poolSize());
+            case POSTGRES -> PostgresDatabase.openStore(config.postgres());
         };
         this.service = new QueueService(store, clock, new ReceiptHandles(store.receiptHandleSecret()),
                 new QueueService.Settings(config.accountId(), config.queueReuseDelay(), config.purgeInterval()));

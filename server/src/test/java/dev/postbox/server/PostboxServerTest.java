@@ -202,6 +202,21 @@ class PostboxServerTest {
                 Map.of(PostboxConfig.STORAGE_KIND, "postgres"));
         assertThat(config.postgres().password()).isEqualTo("s3cret");
         assertThat(config.postgres().poolSize()).isEqualTo(16);
+        assertThat(config.postgres().listenNotify()).isTrue();
         assertThat(config.toString()).doesNotContain("s3cret");
+    }
+
+    @Test
+    void thePostgresPollOnlyModeAndTimeoutsAreKeys() {
+        Map<String, String> postgres = Map.of(PostboxConfig.STORAGE_KIND, "postgres",
+                PostboxConfig.STORAGE_POSTGRES_URL, "jdbc:postgresql://db:5432/postbox");
+        PostboxConfig config = PostboxConfig.resolve(null, Map.of("POSTBOX_STORAGE_POSTGRES_NOTIFY", "false",
+                "POSTBOX_STORAGE_POSTGRES_POLL_INTERVAL_MS", "250",
+                "POSTBOX_STORAGE_POSTGRES_CONNECTION_TIMEOUT_MS", "2000"), postgres);
+        assertThat(config.postgres().listenNotify()).isFalse();
+        assertThat(config.postgres().pollInterval()).isEqualTo(java.time.Duration.ofMillis(250));
+        assertThat(config.postgres().connectionTimeout()).isEqualTo(java.time.Duration.ofSeconds(2));
+        assertThatThrownBy(() -> PostboxConfig.resolve(null, Map.of("POSTBOX_STORAGE_POSTGRES_NOTIFY", "sometimes"),
+                postgres)).hasMessageContaining("storage.postgres.notify").hasMessageContaining("sometimes");
     }
 }

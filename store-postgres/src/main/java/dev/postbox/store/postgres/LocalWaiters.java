@@ -26,6 +26,7 @@ final class LocalWaiters {
         private final Timer timer;
         private final Runnable wake;
         private Timer.Scheduled scheduled;
+        private Timer.Scheduled lookAgain;
         private Instant alarmAt;
         private boolean fired;
 
@@ -34,6 +35,21 @@ final class LocalWaiters {
             this.deadline = deadline;
             this.timer = timer;
             this.wake = wake;
+        }
+
+        synchronized boolean done() {
+            return fired;
+        }
+
+        Instant deadline() {
+            return deadline;
+        }
+
+        /** Runs {@code look} at {@code at} unless the waiter is done by then. */
+        synchronized void lookAgainAt(Instant at, Runnable look) {
+            if (!fired) {
+                lookAgain = timer.schedule(at, look);
+            }
         }
 
         /** Rings at {@code at} instead, if that is earlier than the alarm set (and than the deadline). */
@@ -56,6 +72,9 @@ final class LocalWaiters {
                 fired = true;
                 if (scheduled != null) {
                     scheduled.cancel();
+                }
+                if (lookAgain != null) {
+                    lookAgain.cancel();
                 }
             }
             Set<Waiter> waiting = byQueue.get(queue);

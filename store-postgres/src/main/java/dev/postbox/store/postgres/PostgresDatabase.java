@@ -14,29 +14,27 @@ import javax.sql.DataSource;
  * schema is newer than this build knows is refused: an older node must not write to tables it does not understand.
  */
 public final class PostgresDatabase implements AutoCloseable {
+    private final PostgresOptions options;
     private final HikariDataSource pool;
-    /** Unpooled: for the one long-lived LISTEN connection of each store, which must never go back to the pool. */
+    /** Unpooled: for each store's long-lived hint connections, which must never go back to the pool. */
     private final DataSource direct;
 
-    private PostgresDatabase(HikariDataSource pool, DataSource direct) {
+    private PostgresDatabase(PostgresOptions options, HikariDataSource pool, DataSource direct) {
+        this.options = options;
         this.pool = pool;
         this.direct = direct;
     }
 
-    /**
-     * @param url      a {@code jdbc:postgresql://} URL (user and password may be in it)
-     * @param password the password when not in the URL, or null; never logged
-     */
-    public static PostgresDatabase open(String url, String password, int poolSize) {
+    public static PostgresDatabase open(PostgresOptions options) {
         HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(url);
-        if (password != null) {
-            config.setPassword(password);
+        config.setJdbcUrl(options.url());
+        if (options.password() != null) {
+            config.setPassword(options.password());
         }
-        config.setMaximumPoolSize(poolSize);
+        config.setMaximumPoolSize(options.poolSize());
         config.setPoolName("postbox-postgres");
         config.setAutoCommit(false);
-        config.setConnectionTimeout(5_000);
+        config.setConnectionTimeout(Math.max(250, options.connectionTimeout().toMillis()));
         config.setInitializationFailTimeout(-1); // the first use reports an unreachable database, not the pool
         // pgjdbc prepares a statement on the server after five uses, and PostgreSQL then may switch to a generic plan,
         // which for the receive statement (the queue a parameter) scans the table: 344 ms instead of 4 ms per
@@ -50,11 +48,11 @@ public final class PostgresDatabase implements AutoCloseable {
             throw e;
         }
         PGSimpleDataSource direct = new PGSimpleDataSource();
-        direct.setURL(url);
-        if (password != null) {
-            direct.setPassword(password);
+        direct.setURL(options.url());
+        if (options.password() != null) {
+            direct.setPassword(options.password());
         }
-        return new PostgresDatabase(pool, direct);
+        return new PostgresDatabase(options, pool, direct);
     }
 
     static void migrate(DataSource dataSource) {
@@ -74,13 +72,14 @@ public final class PostgresDatabase implements AutoCloseable {
 
     /** A store on this database; closing the store leaves the database open. */
     public PostgresQueueStore newStore() {
-        return new PostgresQueueStore(pool, direct, () -> { });
+        return new PostgresQueueStore(pool, options.listenNotify() ? direct : null, options.pollInterval(), () -> { });
     }
 
     /** A store on its own database connection pool, which closing the store closes. */
-    public static PostgresQueueStore openStore(String url, String password, int poolSize) {
-        PostgresDatabase database = open(url, password, poolSize);
-        return new PostgresQueueStore(database.pool, database.direct, database::close);
+    public static PostgresQueueStore openStore(PostgresOptions options) {
+        PostgresDatabase database = open(options);
+        return new PostgresQueueStore(database.pool, options.listenNotify() ? database.direct : null,
+                options.pollInterval(), database::close);
     }
 
     @Override

@@ -24,6 +24,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import dev.postbox.store.postgres.QueueCache.StoredQueue;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -77,22 +79,27 @@ public final class PostgresQueueStore implements QueueStore {
 
     private final Transactions transactions;
     private final LocalWaiters waiters = new LocalWaiters();
+    /** Null in poll-only mode. */
     private final ReceivableHints hints;
+    private final Duration pollInterval;
+    private final QueueCache cache = new QueueCache();
     private final byte[] receiptHandleSecret;
 
     private final Runnable onClose;
 
     /**
      * @param dataSource the pool every transaction borrows from
-     * @param listening  opens the connection that listens for other nodes' hints (unpooled: it lives as long as the
-     *                   store)
-     * @param onClose    what closing the store also closes (its connection pool, when it owns one)
+     * @param hinting      opens the connections that send and hear hints of other nodes' changes (unpooled: they
+     *                     live as long as the store); null: no hints, long polls look every {@code pollInterval}
+     * @param pollInterval how often a waiting long poll looks for messages when there are no hints
+     * @param onClose      what closing the store also closes (its connection pool, when it owns one)
      */
-    public PostgresQueueStore(DataSource dataSource, DataSource listening, Runnable onClose) {
+    public PostgresQueueStore(DataSource dataSource, DataSource hinting, Duration pollInterval, Runnable onClose) {
         this.onClose = onClose;
         this.transactions = new Transactions(dataSource);
         this.receiptHandleSecret = transactions.runHere(PostgresQueueStore::receiptHandleSecret);
-        this.hints = new ReceivableHints(listening, waiters::hint, waiters::wakeEveryone);
+        this.hints = hinting == null ? null : new ReceivableHints(hinting, waiters::hint, waiters::wakeEveryone);
+        this.pollInterval = pollInterval;
     }
 
     // ---- queues --------------------------------------------------------------------------------------------------
@@ -129,13 +136,18 @@ public final class PostgresQueueStore implements QueueStore {
                             CreateOutcome.Status.EXISTS);
                 }
             }
+            forgetQueue(proposed.key());
             return new CreateOutcome(proposed, CreateOutcome.Status.CREATED);
         });
     }
 
     @Override
     public CompletableFuture<Optional<QueueRecord>> queue(QueueKey key) {
-        return transactions.run(c -> queue(c, key, false));
+        Optional<StoredQueue> cached = cache.fresh(key);
+        if (cached.isPresent()) {
+            return CompletableFuture.completedFuture(Optional.of(cached.get().record()));
+        }
+        return transactions.run(c -> cache.load(key, () -> storedQueue(c, key)).map(StoredQueue::record));
     }
 
     @Override
@@ -160,6 +172,7 @@ public final class PostgresQueueStore implements QueueStore {
     public CompletableFuture<Boolean> deleteQueue(QueueKey key, Instant now) {
         return transactions.run(c -> {
             Optional<QueueRecord> queue = queue(c, key, true);
+            forgetQueue(key);
             if (queue.isEmpty()) {
                 return false;
             }
@@ -174,7 +187,7 @@ public final class PostgresQueueStore implements QueueStore {
                 delete.setString(2, key.name());
                 delete.executeUpdate();
             }
-            hints.send(c, key, now); // polls on other nodes end: their queue is gone
+            hintOtherNodes(key, now); // polls on other nodes end: their queue is gone
             try (PreparedStatement freed = c.prepareStatement("INSERT INTO postbox_freed_name VALUES (?, ?, ?)"
                     + " ON CONFLICT (account, name) DO UPDATE SET freed_at = EXCLUDED.freed_at")) {
                 freed.setString(1, key.accountId());
@@ -190,6 +203,7 @@ public final class PostgresQueueStore implements QueueStore {
     public CompletableFuture<QueueRecord> updateQueue(QueueKey key, UnaryOperator<QueueRecord> change) {
         return transactions.run(c -> {
             QueueRecord current = queue(c, key, true).orElseThrow(SqsException::queueDoesNotExist);
+            forgetQueue(key);
             QueueRecord changed = change.apply(current);
             try (PreparedStatement update = c.prepareStatement("UPDATE postbox_queue SET attributes = ?, tags = ?,"
                     + " modified_at = ? WHERE account = ? AND name = ?")) {
@@ -209,10 +223,12 @@ public final class PostgresQueueStore implements QueueStore {
     @Override
     public CompletableFuture<List<Sent>> send(QueueKey key, List<NewMessage> messages, Instant now) {
         return transactions.run(c -> {
-            QueueRecord queue = queue(c, key, false).orElseThrow(SqsException::queueDoesNotExist);
-            List<Sent> sent = queue.fifo() ? sendFifo(c, queue, messages, now) : sendStandard(c, queue, messages, now);
+            List<Sent> sent = withQueue(c, key, stored -> {
+                QueueRecord queue = stored.record();
+                return queue.fifo() ? sendFifo(c, queue, messages, now) : sendStandard(c, stored, messages, now);
+            });
             if (sent.stream().anyMatch(s -> !s.duplicate())) {
-                hints.send(c, key, messages.stream().map(NewMessage::visibleAt)
+                hintOtherNodes(key, messages.stream().map(NewMessage::visibleAt)
                         .min(Comparator.naturalOrder()).orElseThrow());
             }
             return sent;
@@ -224,16 +240,33 @@ public final class PostgresQueueStore implements QueueStore {
         });
     }
 
-    private static List<Sent> sendStandard(Connection c, QueueRecord queue, List<NewMessage> messages, Instant now)
+    /** Inserts the messages if their queue (incarnation) still exists: the cached queue may be gone. */
+    private List<Sent> sendStandard(Connection c, StoredQueue stored, List<NewMessage> messages, Instant now)
             throws SQLException {
-        try (PreparedStatement insert = c.prepareStatement(INSERT_MESSAGE)) {
+        QueueRecord queue = stored.record();
+        // One statement (the rows of a batch go in one implicit transaction); marking tenants stands on its own.
+        Transactions.commitEachStatement(c);
+        try (PreparedStatement insert = c.prepareStatement(INSERT_MESSAGE_IF_QUEUE)) {
             List<Sent> sent = new ArrayList<>(messages.size());
             for (NewMessage message : messages) {
                 bindMessage(insert, queue.incarnation(), message, 0, null, null);
+                insert.setLong(9, queue.incarnation());
                 insert.addBatch();
                 sent.add(new Sent(message.data().messageId(), null, false));
             }
-            insert.executeBatch();
+            for (int inserted : insert.executeBatch()) {
+                if (inserted == 0) {
+                    throw new QueueCache.StaleQueue(); // the first row too: all rows see the same queue table
+                }
+            }
+            if (!stored.tenanted()) {
+                for (NewMessage message : messages) {
+                    if (message.data().groupId() != null) {
+                        markTenanted(c, queue, message.data());
+                        break;
+                    }
+                }
+            }
             return sent;
         }
     }
@@ -288,7 +321,7 @@ public final class PostgresQueueStore implements QueueStore {
             lock.setLong(1, incarnation);
             try (ResultSet rs = lock.executeQuery()) {
                 if (!rs.next()) {
-                    throw SqsException.queueDoesNotExist();
+                    throw new QueueCache.StaleQueue();
                 }
                 return rs.getLong(1);
             }
@@ -327,9 +360,14 @@ public final class PostgresQueueStore implements QueueStore {
         }
     }
 
-    private static final String INSERT_MESSAGE = "INSERT INTO postbox_message (incarnation, sequence, visible_at,"
-            + " retained_from, receive_count, first_received_at, group_id, payload, sequence_number)"
+    private static final String INSERT_MESSAGE_COLUMNS = "INSERT INTO postbox_message (incarnation, sequence,"
+            + " visible_at, retained_from, receive_count, first_received_at, group_id, payload, sequence_number)";
+    private static final String INSERT_MESSAGE = INSERT_MESSAGE_COLUMNS
             + " VALUES (?, nextval('postbox_message_sequence'), ?, ?, ?, ?, ?, ?, ?)";
+    /** {@link #INSERT_MESSAGE}, inserting nothing when no queue has the incarnation (the ninth parameter). */
+    private static final String INSERT_MESSAGE_IF_QUEUE = INSERT_MESSAGE_COLUMNS
+            + " SELECT ?, nextval('postbox_message_sequence'), ?, ?, ?, ?, ?, ?, ?"
+            + " WHERE EXISTS (SELECT 1 FROM postbox_queue WHERE incarnation = ?)";
 
     /** Binds {@link #INSERT_MESSAGE}; {@code sequenceNumber} is null on standard queues. */
     private static void bindMessage(PreparedStatement insert, long incarnation, NewMessage message, int receiveCount,
@@ -373,7 +411,9 @@ public final class PostgresQueueStore implements QueueStore {
     @Override
     public CompletableFuture<List<Delivery>> receive(QueueKey key, Receive receive, Instant now) {
         return transactions.run(c -> {
-            QueueRecord queue = queue(c, key, false).orElseThrow(SqsException::queueDoesNotExist);
+            StoredQueue receiving = cache.get(key, () -> storedQueue(c, key))
+                    .orElseThrow(SqsException::queueDoesNotExist);
+            QueueRecord queue = receiving.record();
             long cutoff = retentionCutoff(queue, now);
             if (queue.fifo() && receive.attemptId() != null) {
                 List<Delivery> repeated = repeatAttempt(c, queue.incarnation(), receive, now);
@@ -387,9 +427,9 @@ public final class PostgresQueueStore implements QueueStore {
             if (queue.fifo()) {
                 deliveries = receiveFifo(c, queue, receive, deadLetter, now, cutoff);
             } else if (deadLetter == null) {
-                deliveries = receiveStandard(c, queue.incarnation(), receive, now, cutoff);
+                deliveries = receiveStandard(c, receiving, receive, now, cutoff);
             } else {
-                deliveries = receiveStandardWithRedrive(c, queue, receive, deadLetter, now, cutoff);
+                deliveries = receiveStandardWithRedrive(c, receiving, receive, deadLetter, now, cutoff);
             }
             if (queue.fifo() && receive.attemptId() != null && !deliveries.isEmpty()) {
                 rememberAttempt(c, queue.incarnation(), receive.attemptId(), deliveries, now);
@@ -398,27 +438,20 @@ public final class PostgresQueueStore implements QueueStore {
         });
     }
 
-    /** The one-statement receive: claim, count and hide, tenants taking turns among the oldest visible messages. */
-    private static List<Delivery> receiveStandard(Connection c, long incarnation, Receive receive, Instant now,
+    /** The one-statement receive: claim, count and hide the oldest visible messages (tenants taking turns). */
+    private static List<Delivery> receiveStandard(Connection c, StoredQueue queue, Receive receive, Instant now,
                                                   long cutoff) throws SQLException {
         long nowMicros = micros(now);
-        try (PreparedStatement take = c.prepareStatement(TENANT_TURNS + """
-                ,
-                picked AS (
-                    SELECT m.incarnation, m.sequence FROM postbox_message m JOIN ranked r ON m.sequence = r.sequence
-                    WHERE m.incarnation = ? AND m.visible_at <= ?
-                    ORDER BY r.turn, m.sequence LIMIT ? FOR UPDATE OF m SKIP LOCKED)
+        Transactions.commitEachStatement(c);
+        try (PreparedStatement take = c.prepareStatement(picked(queue.tenanted()) + """
                 UPDATE postbox_message m SET visible_at = ?, receive_count = m.receive_count + 1,
                     first_received_at = coalesce(m.first_received_at, ?)
                 FROM picked WHERE m.incarnation = picked.incarnation AND m.sequence = picked.sequence
                 RETURNING m.sequence, m.receive_count, m.first_received_at, m.sequence_number, m.payload
                 """)) {
-            int next = bindTenantTurns(take, incarnation, nowMicros, cutoff, receive.max());
-            take.setLong(next, incarnation);
+            int next = bindPicked(take, queue, nowMicros, cutoff, receive.max());
+            take.setLong(next, micros(now.plus(receive.visibilityTimeout())));
             take.setLong(next + 1, nowMicros);
-            take.setInt(next + 2, receive.max());
-            take.setLong(next + 3, micros(now.plus(receive.visibilityTimeout())));
-            take.setLong(next + 4, nowMicros);
             List<Delivery> deliveries = new ArrayList<>(receive.max());
             try (ResultSet rs = take.executeQuery()) {
                 while (rs.next()) {
@@ -432,49 +465,77 @@ public final class PostgresQueueStore implements QueueStore {
     }
 
     /** With a redrive rule: claim, then hand out or move each (a second statement per outcome). */
-    private List<Delivery> receiveStandardWithRedrive(Connection c, QueueRecord queue, Receive receive,
-                                                             QueueRecord deadLetter, Instant now, long cutoff)
+    private List<Delivery> receiveStandardWithRedrive(Connection c, StoredQueue queue, Receive receive,
+                                                      QueueRecord deadLetter, Instant now, long cutoff)
             throws SQLException {
         List<Delivery> deliveries = new ArrayList<>();
         for (int round = 0; round < 10 && deliveries.size() < receive.max(); round++) {
-            List<Claimed> claimed = claimStandard(c, queue.incarnation(), receive.max() - deliveries.size(), now,
-                    cutoff);
+            List<Claimed> claimed = claimStandard(c, queue, receive.max() - deliveries.size(), now, cutoff);
             if (claimed.isEmpty()) {
                 break;
             }
-            deliveries.addAll(handOutOrDeadLetter(c, queue, claimed, receive, deadLetter, now));
+            deliveries.addAll(handOutOrDeadLetter(c, queue.record(), claimed, receive, deadLetter, now));
         }
         deliveries.sort(Comparator.comparingLong(Delivery::sequence));
         return deliveries;
     }
 
-    private static List<Claimed> claimStandard(Connection c, long incarnation, int max, Instant now, long cutoff)
+    private static List<Claimed> claimStandard(Connection c, StoredQueue queue, int max, Instant now, long cutoff)
             throws SQLException {
-        long nowMicros = micros(now);
-        try (PreparedStatement claim = c.prepareStatement(TENANT_TURNS + """
+        try (PreparedStatement claim = c.prepareStatement(picked(queue.tenanted()) + """
                 SELECT m.sequence, m.receive_count, m.first_received_at, m.retained_from, m.sequence_number, m.payload
-                FROM postbox_message m JOIN ranked r ON m.sequence = r.sequence
-                WHERE m.incarnation = ? AND m.visible_at <= ?
-                ORDER BY r.turn, m.sequence LIMIT ? FOR UPDATE OF m SKIP LOCKED
+                FROM postbox_message m JOIN picked USING (incarnation, sequence)
                 """)) {
-            int next = bindTenantTurns(claim, incarnation, nowMicros, cutoff, max);
-            claim.setLong(next, incarnation);
-            claim.setLong(next + 1, nowMicros);
-            claim.setInt(next + 2, max);
+            bindPicked(claim, queue, micros(now), cutoff, max);
             return claimed(claim);
         }
     }
 
-    /** Binds {@link #TENANT_TURNS}' parameters; the index of the next one. */
-    private static int bindTenantTurns(PreparedStatement statement, long incarnation, long nowMicros, long cutoff,
-                                       int max) throws SQLException {
+    /**
+     * The CTE {@code picked(incarnation, sequence)}: up to {@code max} receivable messages, locked ({@code SKIP
+     * LOCKED}: concurrent receives take different ones). Without tenants, the oldest visible by the visibility index
+     * (in-flight and delayed rows sit at its tail, so the scan never walks past them); with tenants,
+     * {@link #TENANT_TURNS}' fair pick.
+     */
+    private static String picked(boolean tenanted) {
+        if (!tenanted) {
+            return """
+                    WITH picked AS (
+                        SELECT incarnation, sequence FROM postbox_message
+                        WHERE incarnation = ? AND visible_at <= ? AND retained_from > ?
+                        ORDER BY visible_at, sequence LIMIT ? FOR UPDATE SKIP LOCKED)
+                    """;
+        }
+        return TENANT_TURNS + """
+                ,
+                picked AS (
+                    SELECT m.incarnation, m.sequence FROM postbox_message m JOIN ranked r ON m.sequence = r.sequence
+                    WHERE m.incarnation = ? AND m.visible_at <= ?
+                    ORDER BY r.turn, m.sequence LIMIT ? FOR UPDATE OF m SKIP LOCKED)
+                """;
+    }
+
+    /** Binds {@link #picked}'s parameters; the index of the next one. */
+    private static int bindPicked(PreparedStatement statement, StoredQueue queue, long nowMicros, long cutoff,
+                                  int max) throws SQLException {
+        long incarnation = queue.record().incarnation();
+        if (!queue.tenanted()) {
+            statement.setLong(1, incarnation);
+            statement.setLong(2, nowMicros);
+            statement.setLong(3, cutoff);
+            statement.setInt(4, max);
+            return 5;
+        }
         statement.setLong(1, incarnation);
         statement.setLong(2, incarnation);
         statement.setLong(3, incarnation);
         statement.setLong(4, nowMicros);
         statement.setLong(5, cutoff);
         statement.setInt(6, max);
-        return 7;
+        statement.setLong(7, incarnation);
+        statement.setLong(8, nowMicros);
+        statement.setInt(9, max);
+        return 10;
     }
 
     private static List<Claimed> claimed(PreparedStatement select) throws SQLException {
@@ -532,7 +593,12 @@ public final class PostgresQueueStore implements QueueStore {
                 deadLetter.fifo() ? now : message.retainedFrom(), false);
         String sequenceNumber = null;
         if (deadLetter.fifo()) {
-            long last = nextFifoSequence(lockFifoSequence(c, deadLetter.incarnation()), now);
+            long last;
+            try {
+                last = nextFifoSequence(lockFifoSequence(c, deadLetter.incarnation()), now);
+            } catch (QueueCache.StaleQueue deleted) {
+                throw SqsException.queueDoesNotExist();
+            }
             update(c, "UPDATE postbox_queue SET last_fifo_sequence = ? WHERE incarnation = ?", last,
                     deadLetter.incarnation());
             sequenceNumber = fifoSequenceNumber(last);
@@ -543,7 +609,10 @@ public final class PostgresQueueStore implements QueueStore {
                     sequenceNumber);
             insert.executeUpdate();
         }
-        hints.sendToAll(c, deadLetter.key(), now);
+        markTenanted(c, deadLetter, moved.data());
+        if (hints != null) {
+            transactions.afterCommit(() -> hints.sendToAll(deadLetter.key(), now));
+        }
     }
 
     /**
@@ -678,7 +747,7 @@ public final class PostgresQueueStore implements QueueStore {
     @Override
     public CompletableFuture<DeleteOutcome> delete(QueueKey key, long sequence, int receiveCount, Instant now) {
         return transactions.run(c -> {
-            QueueRecord queue = queue(c, key, false).orElseThrow(SqsException::queueDoesNotExist);
+            QueueRecord queue = cachedQueue(c, key);
             long cutoff = retentionCutoff(queue, now);
             try (PreparedStatement find = c.prepareStatement("SELECT receive_count, visible_at FROM postbox_message"
                     + " WHERE incarnation = ? AND sequence = ? AND retained_from > ? FOR UPDATE")) {
@@ -707,7 +776,7 @@ public final class PostgresQueueStore implements QueueStore {
     @Override
     public List<CompletableFuture<DeleteOutcome>> deleteAll(QueueKey key, List<Receipt> receipts, Instant now) {
         CompletableFuture<List<DeleteOutcome>> all = transactions.run(c -> {
-            QueueRecord queue = queue(c, key, false).orElseThrow(SqsException::queueDoesNotExist);
+            QueueRecord queue = cachedQueue(c, key);
             long cutoff = retentionCutoff(queue, now);
             Map<Long, long[]> found = new java.util.HashMap<>(); // sequence -> {receive count, visible at}
             try (PreparedStatement find = c.prepareStatement("SELECT sequence, receive_count, visible_at"
@@ -762,7 +831,7 @@ public final class PostgresQueueStore implements QueueStore {
                                                        Instant visibleAt, Instant now) {
         Instant at = visibleAt.isAfter(now) ? visibleAt : now;
         return transactions.run(c -> {
-            QueueRecord queue = queue(c, key, false).orElseThrow(SqsException::queueDoesNotExist);
+            QueueRecord queue = cachedQueue(c, key);
             long cutoff = retentionCutoff(queue, now);
             // Its latest receipt, or an earlier one while the message is in flight (AWS accepts that).
             try (PreparedStatement change = c.prepareStatement("UPDATE postbox_message SET visible_at = ?"
@@ -777,7 +846,7 @@ public final class PostgresQueueStore implements QueueStore {
                 change.setLong(7, micros(now));
                 boolean changed = change.executeUpdate() == 1;
                 if (changed) {
-                    hints.send(c, key, at);
+                    hintOtherNodes(key, at);
                 }
                 return changed;
             }
@@ -844,7 +913,17 @@ public final class PostgresQueueStore implements QueueStore {
      */
     @Override
     public void whenReceivable(QueueKey key, Instant deadline, Instant now, Timer timer, Runnable wake) {
-        LocalWaiters.Waiter waiter = waiters.register(key, deadline, timer, wake);
+        look(key, waiters.register(key, deadline, timer, wake), now);
+    }
+
+    /**
+     * Wakes the waiter if a message is receivable {@code now}, else sets its alarm for the earliest one to come.
+     * Without hints from other nodes (poll-only mode) it looks again every poll interval until the waiter is done.
+     */
+    private void look(QueueKey key, LocalWaiters.Waiter waiter, Instant now) {
+        if (waiter.done()) {
+            return;
+        }
         transactions.run(c -> {
             Optional<QueueRecord> queue = queue(c, key, false);
             if (queue.isEmpty()) {
@@ -864,8 +943,12 @@ public final class PostgresQueueStore implements QueueStore {
         }).whenComplete((earliest, failure) -> {
             if (failure != null || earliest.isPresent() && !earliest.get().isAfter(now)) {
                 waiter.fire(); // receivable now, queue gone, or the store unreachable: the caller finds out
-            } else {
-                earliest.ifPresent(waiter::alarm);
+                return;
+            }
+            earliest.ifPresent(waiter::alarm);
+            Instant next = now.plus(pollInterval);
+            if (hints == null && next.isBefore(waiter.deadline())) {
+                waiter.lookAgainAt(next, () -> look(key, waiter, next));
             }
         });
     }
@@ -1015,7 +1098,9 @@ public final class PostgresQueueStore implements QueueStore {
     @Override
     public void close() {
         wakeAllWaiters();
-        hints.close();
+        if (hints != null) {
+            hints.close();
+        }
         transactions.close();
         onClose.run();
     }
@@ -1030,6 +1115,72 @@ public final class PostgresQueueStore implements QueueStore {
             try (ResultSet rs = select.executeQuery()) {
                 return rs.next() ? Optional.of(record(rs)) : Optional.empty();
             }
+        }
+    }
+
+    /** A step's work on one queue, given the queue. */
+    @FunctionalInterface
+    private interface QueueStep<T> {
+        T run(StoredQueue queue) throws SQLException;
+    }
+
+    /**
+     * Runs {@code body} on the queue as cached ({@link QueueCache}); when the body finds that queue gone (it throws
+     * {@link QueueCache.StaleQueue} before it changed anything), once more on the queue read afresh.
+     */
+    private <T> T withQueue(Connection c, QueueKey key, QueueStep<T> body) throws SQLException {
+        StoredQueue queue = cache.get(key, () -> storedQueue(c, key)).orElseThrow(SqsException::queueDoesNotExist);
+        try {
+            return body.run(queue);
+        } catch (QueueCache.StaleQueue stale) {
+            StoredQueue fresh = cache.load(key, () -> storedQueue(c, key))
+                    .orElseThrow(SqsException::queueDoesNotExist);
+            try {
+                return body.run(fresh);
+            } catch (QueueCache.StaleQueue deletedMeanwhile) {
+                throw SqsException.queueDoesNotExist();
+            }
+        }
+    }
+
+    /**
+     * The queue as cached, for steps that find nothing of a queue deleted meanwhile (its rows went with it): a
+     * stale copy makes them answer as for a message already gone.
+     */
+    private QueueRecord cachedQueue(Connection c, QueueKey key) throws SQLException {
+        return cache.get(key, () -> storedQueue(c, key)).orElseThrow(SqsException::queueDoesNotExist).record();
+    }
+
+    /** This step changes the queue's row: no cached copy of it outlives the step's commit. */
+    private void forgetQueue(QueueKey key) {
+        cache.forget(key);
+        transactions.afterCommit(() -> cache.forget(key));
+    }
+
+    /** Once this step's transaction committed: other nodes' polls on the queue look again at {@code at}. */
+    private void hintOtherNodes(QueueKey key, Instant at) {
+        if (hints != null) {
+            transactions.afterCommit(() -> hints.send(key, at));
+        }
+    }
+
+    /** The queue with whether its tenants take turns (db/postbox/V2), read from the database. */
+    private static Optional<StoredQueue> storedQueue(Connection c, QueueKey key) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement("SELECT " + QUEUE_COLUMNS + ", tenanted FROM postbox_queue"
+                + " WHERE account = ? AND name = ?")) {
+            select.setString(1, key.accountId());
+            select.setString(2, key.name());
+            try (ResultSet rs = select.executeQuery()) {
+                return rs.next() ? Optional.of(new StoredQueue(record(rs), rs.getBoolean(10))) : Optional.empty();
+            }
+        }
+    }
+
+    /** A message with a group id came to a standard queue: from now on its tenants take turns. */
+    private void markTenanted(Connection c, QueueRecord queue, MessageData data) throws SQLException {
+        if (!queue.fifo() && data.groupId() != null && update(c, "UPDATE postbox_queue SET tenanted = true"
+                + " WHERE incarnation = ? AND NOT tenanted", queue.incarnation()) > 0) {
+            forgetQueue(queue.key());
         }
     }
 

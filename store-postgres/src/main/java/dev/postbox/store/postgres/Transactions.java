@@ -6,6 +6,8 @@ import dev.postbox.core.SqsException;
 import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -29,6 +31,8 @@ final class Transactions implements AutoCloseable {
     }
 
     private final DataSource dataSource;
+    /** The actions of the step running on this thread, to run once its transaction committed. */
+    private final ThreadLocal<List<Runnable>> afterCommit = new ThreadLocal<>();
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
 
     Transactions(DataSource dataSource) {
@@ -42,15 +46,21 @@ final class Transactions implements AutoCloseable {
     /** Runs the step on this thread (for callers that are on a thread of ours already). */
     <T> T runHere(Step<T> step) {
         for (int attempt = 1; ; attempt++) {
+            List<Runnable> actions = new ArrayList<>();
+            T result;
             try (Connection connection = dataSource.getConnection()) {
                 connection.setAutoCommit(false);
+                afterCommit.set(actions);
                 try {
-                    T result = step.run(connection);
-                    connection.commit();
-                    return result;
+                    result = step.run(connection);
+                    if (!connection.getAutoCommit()) {
+                        connection.commit();
+                    }
                 } catch (SQLException | RuntimeException e) {
                     rollbackQuietly(connection);
                     throw e;
+                } finally {
+                    afterCommit.remove();
                 }
             } catch (SQLException e) {
                 if (retryable(e) && attempt < ATTEMPTS) {
@@ -61,7 +71,26 @@ final class Transactions implements AutoCloseable {
                 throw new SqsException(ErrorCode.SERVICE_UNAVAILABLE,
                         "The queue store is unavailable. Please retry the request.");
             }
+            actions.forEach(Runnable::run);
+            return result;
         }
+    }
+
+    /**
+     * Within a step whose remaining work is one statement (or statements each complete on its own): each commits as
+     * it runs, which saves the round trip of a COMMIT. What the step did before is committed now.
+     */
+    static void commitEachStatement(Connection connection) throws SQLException {
+        connection.setAutoCommit(true);
+    }
+
+    /** Within a step: runs {@code action} once the step's transaction committed, never when it rolled back. */
+    void afterCommit(Runnable action) {
+        List<Runnable> actions = afterCommit.get();
+        if (actions == null) {
+            throw new IllegalStateException("afterCommit outside a step");
+        }
+        actions.add(action);
     }
 
     private static boolean retryable(SQLException e) {

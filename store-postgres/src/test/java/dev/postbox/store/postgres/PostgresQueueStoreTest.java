@@ -1,6 +1,9 @@
 package dev.postbox.store.postgres;
 
+import dev.postbox.core.QueueAttributes;
+import dev.postbox.core.store.QueueKey;
 import dev.postbox.core.store.QueueStore;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 
 import java.sql.Connection;
@@ -72,5 +75,31 @@ class PostgresQueueStoreTest extends PostgresStoreContract {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> PostgresDatabase.open(PostgresOptions.of(url).withPoolSize(2)))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("could not be brought to this version of Postbox").hasMessageContaining("1000");
+    }
+
+    @org.junit.jupiter.api.Test
+    void expiredMessagesLeaveTheTableAfterAReceive() throws Exception {
+        QueueKey shortLived = new QueueKey("000000000000", "short-lived");
+        create(queue(shortLived, Map.of(QueueAttributes.MESSAGE_RETENTION_PERIOD, "60")));
+        send(shortLived, message("expires", java.time.Duration.ZERO));
+        clock.advance(PostgresQueueStore.SWEEP_EVERY.plusSeconds(60));
+        send(shortLived, message("stays", java.time.Duration.ZERO));
+        org.assertj.core.api.Assertions.assertThat(receive(shortLived, 10))
+                .extracting(d -> d.data().body()).containsExactly("stays");
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (rows() > 1 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        org.assertj.core.api.Assertions.assertThat(rows()).as("the expired row was swept").isEqualTo(1);
+    }
+
+    private static long rows() throws SQLException {
+        try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement();
+             java.sql.ResultSet rs = s.executeQuery("SELECT count(*) FROM postbox_message")) {
+            rs.next();
+            long count = rs.getLong(1);
+            c.commit();
+            return count;
+        }
     }
 }

@@ -821,20 +821,40 @@ public final class PostgresQueueStore implements QueueStore {
         });
     }
 
-    /** A DeleteMessageBatch in one transaction: one locking read, one delete, one commit. */
+    /**
+     * A DeleteMessageBatch in one statement, committed as it runs: it locks the messages the receipts name, deletes
+     * those at least one receipt may delete (its receive count current; a FIFO message still in flight), and
+     * returns what it found, so that each receipt gets the outcome a delete of its own would have.
+     */
     @Override
     public List<CompletableFuture<DeleteOutcome>> deleteAll(QueueKey key, List<Receipt> receipts, Instant now) {
         CompletableFuture<List<DeleteOutcome>> all = transactions.run(c -> {
             QueueRecord queue = cachedQueue(c, key);
             long cutoff = retentionCutoff(queue, now);
+            Transactions.commitEachStatement(c);
             Map<Long, long[]> found = new java.util.HashMap<>(); // sequence -> {receive count, visible at}
-            try (PreparedStatement find = c.prepareStatement("SELECT sequence, receive_count, visible_at"
-                    + " FROM postbox_message WHERE incarnation = ? AND sequence = ANY(?) AND retained_from > ?"
-                    + " FOR UPDATE")) {
-                find.setLong(1, queue.incarnation());
-                find.setArray(2, longs(c, receipts.stream().map(Receipt::sequence).toList()));
-                find.setLong(3, cutoff);
-                try (ResultSet rs = find.executeQuery()) {
+            try (PreparedStatement delete = c.prepareStatement("""
+                    WITH receipt AS (SELECT * FROM unnest(?::bigint[], ?::int[]) AS r(sequence, receive_count)),
+                    found AS (
+                        SELECT sequence, receive_count, visible_at FROM postbox_message
+                        WHERE incarnation = ? AND sequence IN (SELECT sequence FROM receipt) AND retained_from > ?
+                        FOR UPDATE),
+                    gone AS (
+                        DELETE FROM postbox_message m USING found f
+                        WHERE m.incarnation = ? AND m.sequence = f.sequence AND NOT (? AND f.visible_at <= ?)
+                          AND EXISTS (SELECT 1 FROM receipt r
+                                      WHERE r.sequence = f.sequence AND r.receive_count = f.receive_count)
+                        RETURNING m.sequence)
+                    SELECT sequence, receive_count, visible_at FROM found
+                    """)) {
+                delete.setArray(1, longs(c, receipts.stream().map(Receipt::sequence).toList()));
+                delete.setArray(2, c.createArrayOf("int", receipts.stream().map(Receipt::receiveCount).toArray()));
+                delete.setLong(3, queue.incarnation());
+                delete.setLong(4, cutoff);
+                delete.setLong(5, queue.incarnation());
+                delete.setBoolean(6, queue.fifo());
+                delete.setLong(7, micros(now));
+                try (ResultSet rs = delete.executeQuery()) {
                     while (rs.next()) {
                         found.put(rs.getLong(1), new long[]{rs.getInt(2), rs.getLong(3)});
                     }
@@ -858,12 +878,6 @@ public final class PostgresQueueStore implements QueueStore {
                 outcomes.add(outcome);
             }
             if (!deleted.isEmpty()) {
-                try (PreparedStatement delete = c.prepareStatement(
-                        "DELETE FROM postbox_message WHERE incarnation = ? AND sequence = ANY(?)")) {
-                    delete.setLong(1, queue.incarnation());
-                    delete.setArray(2, longs(c, deleted));
-                    delete.executeUpdate();
-                }
                 groupHeadsMayHaveMoved(queue, now);
             }
             return outcomes;

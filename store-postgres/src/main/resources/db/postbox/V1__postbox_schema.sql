@@ -45,6 +45,11 @@ CREATE TABLE postbox_message (
         autovacuum_vacuum_insert_scale_factor = 0, autovacuum_vacuum_insert_threshold = 50000,
         autovacuum_analyze_scale_factor = 0, autovacuum_analyze_threshold = 10000,
         autovacuum_vacuum_cost_delay = 0);
+-- No statistics on incarnation: the planner would learn that the queues it sampled hold all rows, estimate one row
+-- for a queue created after the last ANALYZE (a value outside the most common ones), and then, every index starting
+-- with incarnation looking equally cheap, scan a whole queue by the wrong one (measured: a DeleteMessageBatch read
+-- 4,000 pages, 58 ms, on a queue of 50,000 messages). Without statistics a queue is estimated at 1/200 of the table.
+ALTER TABLE postbox_message ALTER COLUMN incarnation SET STATISTICS 0;
 CREATE INDEX postbox_message_visible ON postbox_message (incarnation, visible_at, sequence);
 CREATE INDEX postbox_message_group ON postbox_message (incarnation, group_id, sequence);
 

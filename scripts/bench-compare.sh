@@ -11,6 +11,8 @@
 #   baseline-embedded, to compare two builds side by side (e.g. BENCH_SERVERS="postbox-memory baseline-memory");
 #   BENCH_RATIO="A B": the ratio column divides server A's figures by B's (default: postbox-memory elasticmq)
 #   BENCH_POSTGRES_URL=jdbc:postgresql://...: adds the server postbox-postgres (the postgres store on that database)
+#   BENCH_DATABASE_PID=PID: that database's postmaster; every result then has database_cpu_us_per_msg (its process
+#   tree's CPU time per message, whichever server ran: 0 for the others when the database is idle)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/scripts/jdk.sh"
@@ -80,7 +82,7 @@ run_one() { # server label, workload, round
   server_pid=$(pgrep -P "$pid" java || echo "$pid")
   # shellcheck disable=SC2086
   "$java" -cp "$load_cp" dev.postbox.bench.LoadGenerator --endpoint "http://127.0.0.1:$port" --label "$label" \
-    --server-pid "$server_pid" --warmup-seconds "$warmup" --workload $workload | grep '^RESULT' \
+    --server-pid "$server_pid" ${BENCH_DATABASE_PID:+--database-pid "$BENCH_DATABASE_PID"} --warmup-seconds "$warmup" --workload $workload | grep '^RESULT' \
     | sed "s/\$/ round=$round/" | tee -a "$results" \
     || echo "$label ${workload%% *}: the load generator failed (no row)" >&2 # the server is stopped all the same
   kill "$pid" 2>/dev/null || true; pkill -P "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
@@ -137,7 +139,8 @@ print("|---|---|" + "---|" * len(servers) + "---|")
 for w in workloads:
     metrics = ["server_cpu_pct_of_one_core", "server_cpu_us_per_poll", "server_rss_mib", "wake_p50_ms", "wake_p99_ms"] \
               if w.endswith("longpoll-idle") else \
-              ["msgs_per_s", "server_cpu_us_per_msg", "server_jit_cpu_us_per_msg", "p99_ms"]
+              ["msgs_per_s", "server_cpu_us_per_msg", "server_jit_cpu_us_per_msg", "p99_ms"] \
+              + (["database_cpu_us_per_msg"] if os.environ.get("BENCH_DATABASE_PID") else [])
     for m in metrics:
         values = [median(num(l, w, r, m) for r in rounds) for l in servers]
         ratio = median(x / y if x is not None and y else None

@@ -14,6 +14,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 
 import java.io.IOException;
@@ -30,11 +31,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 
 /**
- * The load generator: one workload against one SQS endpoint (Postbox or any other), printing one result line.
+ * The load generator: one workload against one SQS endpoint (Postbox or any other; or several nodes of one deployment,
+ * --also-endpoint), printing one result line.
  * Works through the AWS SDK for Java v2 async client, except {@code raw-send}, which posts pre-built JSON
  * SendMessage requests with the JDK HTTP client so the client's CPU cost stays small.
  *
@@ -45,6 +48,9 @@ import java.util.stream.IntStream;
 public final class LoadGenerator implements Callable<Integer> {
     @Option(names = "--endpoint", required = true)
     String endpoint;
+    @Option(names = "--also-endpoint", description = "another node of the same deployment (repeatable): the send,"
+            + " send-batch and drain workloads spread their clients over all endpoints, round robin")
+    List<String> otherEndpoints = new ArrayList<>();
     @Option(names = "--workload", required = true,
             description = "send, send-batch, raw-send, drain, fifo, raw-drain, raw-fifo, e2e, longpoll-idle,"
                     + " raw-longpoll-idle")
@@ -77,17 +83,26 @@ public final class LoadGenerator implements Callable<Integer> {
     int bodyBytes;
     @Option(names = "--server-pid", defaultValue = "0", description = "server process, for CPU time and RSS")
     long serverPid;
+    @Option(names = "--database-pid", defaultValue = "0", description = "the database server's main process (the"
+            + " PostgreSQL postmaster), for the CPU time of it and its children: database_cpu_us_per_msg")
+    long databasePid;
     @Option(names = "--label", defaultValue = "server")
     String label;
 
     /** longpoll-idle: sends before the measured ones, 50 ms apart, that compile the wake-up path. */
     private static final int UNMEASURED_WAKEUPS = 50;
 
+    /** The client of --endpoint: queue administration, warm-up and the workloads that use one endpoint. */
     private SqsAsyncClient sqs;
+    /** One client per endpoint, --endpoint's first. */
+    private final List<SqsAsyncClient> nodes = new ArrayList<>();
     private ServerProbe server;
     private final Histogram latencyMicros = new ConcurrentHistogram(3);
     private double clientCpuAtStart;
     private double serverCompilerCpuAtStart;
+    /** The database's main process (its tree's CPU time), when --database-pid names it. */
+    private ServerProbe database;
+    private double databaseCpuAtStart;
     /** This process read as a server is: for the part of the client's own CPU its JIT compiler threads spend. */
     private final ServerProbe self = new ServerProbe(ProcessHandle.current().pid());
     private double clientCompilerCpuAtStart;
@@ -104,19 +119,14 @@ public final class LoadGenerator implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         server = new ServerProbe(serverPid);
+        database = new ServerProbe(databasePid);
         // One event-loop thread, and responses completed on it rather than handed to the SDK's completion thread
         // pool: on 2 cores shared with the server, the default 4 threads and the extra hand-off cost the FIFO drain
         // ~30% more client CPU per message, in context switches (decision 0010).
-        sqs = SqsAsyncClient.builder().endpointOverride(URI.create(endpoint)).region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("bench", "bench")))
-                .httpClient(NettyNioAsyncHttpClient.builder().maxConcurrency(Math.max(64, pollers + clients + 8))
-                        .maxPendingConnectionAcquires(100_000).readTimeout(Duration.ofSeconds(40))
-                        .eventLoopGroupBuilder(SdkEventLoopGroup.builder().numberOfThreads(1)).build())
-                .overrideConfiguration(c -> c.retryStrategy(b -> b.maxAttempts(1)))
-                // The load generator never blocks in a completion (it joins on virtual threads).
-                .asyncConfiguration(b -> b.advancedOption(SdkAdvancedAsyncClientOption.FUTURE_COMPLETION_EXECUTOR,
-                        Runnable::run))
-                .build();
+        sqs = client(endpoint);
+        for (String other : otherEndpoints) {
+            nodes.add(client(other));
+        }
         try {
             warmUp();
             // longpoll-idle keeps its pollers connected and measures --runs consecutive wait cycles itself
@@ -126,9 +136,29 @@ public final class LoadGenerator implements Callable<Integer> {
                 runWorkload();
             }
         } finally {
-            sqs.close();
+            nodes.forEach(SqsAsyncClient::close);
         }
         return 0;
+    }
+
+    private SqsAsyncClient client(String endpoint) {
+        SqsAsyncClient client = SqsAsyncClient.builder().endpointOverride(URI.create(endpoint)).region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("bench", "bench")))
+                .httpClient(NettyNioAsyncHttpClient.builder().maxConcurrency(Math.max(64, pollers + clients + 8))
+                        .maxPendingConnectionAcquires(100_000).readTimeout(Duration.ofSeconds(40))
+                        .eventLoopGroupBuilder(SdkEventLoopGroup.builder().numberOfThreads(1)).build())
+                .overrideConfiguration(c -> c.retryStrategy(b -> b.maxAttempts(1)))
+                // The load generator never blocks in a completion (it joins on virtual threads).
+                .asyncConfiguration(b -> b.advancedOption(SdkAdvancedAsyncClientOption.FUTURE_COMPLETION_EXECUTOR,
+                        Runnable::run))
+                .build();
+        nodes.add(client);
+        return client;
+    }
+
+    /** The client of the endpoint that the {@code index}th producer or consumer uses. */
+    private SqsAsyncClient node(int index) {
+        return nodes.get(index % nodes.size());
     }
 
     private void runWorkload() throws Exception {
@@ -218,6 +248,7 @@ public final class LoadGenerator implements Callable<Integer> {
         System.err.println("MEASURING " + workload);
         clientCpuAtStart = clientCpuSeconds();
         serverCompilerCpuAtStart = server.compilerCpuSeconds();
+        databaseCpuAtStart = database.treeCpuSeconds();
         clientCompilerCpuAtStart = self.compilerCpuSeconds();
         return server.cpuSeconds();
     }
@@ -233,6 +264,10 @@ public final class LoadGenerator implements Callable<Integer> {
         // Sampled now rather than where the caller sampled the server's CPU time: at most a report's worth later.
         double serverCompilerCpu = server.compilerCpuSeconds() - serverCompilerCpuAtStart;
         double clientCompilerCpu = self.compilerCpuSeconds() - clientCompilerCpuAtStart;
+        if (databasePid > 0) { // sampled here too: a drain's last request ended at most a report's worth ago
+            extra = String.format(" database_cpu_us_per_msg=%.1f",
+                    count == 0 ? 0 : (database.treeCpuSeconds() - databaseCpuAtStart) * 1e6 / count) + extra;
+        }
         System.out.printf("RESULT %s %s msgs=%d seconds=%.2f msgs_per_s=%.0f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f"
                         + " server_cpu_us_per_msg=%.1f server_jit_cpu_us_per_msg=%.1f client_cpu_us_per_msg=%.1f"
                         + " client_jit_cpu_us_per_msg=%.1f server_rss_mib=%d run=%d%s%n", label,
@@ -249,13 +284,16 @@ public final class LoadGenerator implements Callable<Integer> {
         List<SendMessageBatchRequestEntry> entries = IntStream.range(0, 10).mapToObj(i ->
                 SendMessageBatchRequestEntry.builder().id("e" + i).messageBody(body).build()).toList();
         AtomicLong sent = new AtomicLong();
+        AtomicInteger producers = new AtomicInteger();
+        ThreadLocal<SqsAsyncClient> producerNode = ThreadLocal.withInitial(() -> node(producers.getAndIncrement()));
         runFor(clients, seconds, () -> {
             long start = System.nanoTime();
+            SqsAsyncClient node = producerNode.get();
             if (batch) {
-                sqs.sendMessageBatch(b -> b.queueUrl(url).entries(entries)).join();
+                node.sendMessageBatch(b -> b.queueUrl(url).entries(entries)).join();
                 sent.addAndGet(10);
             } else {
-                sqs.sendMessage(b -> b.queueUrl(url).messageBody(body)).join();
+                node.sendMessage(b -> b.queueUrl(url).messageBody(body)).join();
                 sent.incrementAndGet();
             }
             latencyMicros.recordValue((System.nanoTime() - start) / 1000);
@@ -348,8 +386,10 @@ public final class LoadGenerator implements Callable<Integer> {
         ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
         List<java.util.concurrent.Future<?>> consumers = new ArrayList<>();
         for (int c = 0; c < clients; c++) {
+            SqsAsyncClient node = node(c);
             consumers.add(pool.submit(() -> {
-                try (QueueConsumer consumer = raw ? new RawConsumer(URI.create(endpoint), url) : new SdkConsumer(url)) {
+                try (QueueConsumer consumer = raw ? new RawConsumer(URI.create(endpoint), url)
+                        : new SdkConsumer(node, url)) {
                     while (!progress.over()) {
                         long t = System.nanoTime();
                         List<QueueConsumer.Received> batch = consumer.receive();
@@ -444,9 +484,15 @@ public final class LoadGenerator implements Callable<Integer> {
 
     /** Consumers through the SDK: ReceiveMessage(10, long poll), then DeleteMessageBatch. */
     private final class SdkConsumer implements QueueConsumer {
+        private final SqsAsyncClient sqs;
         private final String url;
 
         SdkConsumer(String url) {
+            this(LoadGenerator.this.sqs, url);
+        }
+
+        SdkConsumer(SqsAsyncClient sqs, String url) {
+            this.sqs = sqs;
             this.url = url;
         }
 
@@ -469,22 +515,35 @@ public final class LoadGenerator implements Callable<Integer> {
         String url = queue("bench-e2e-" + System.nanoTime(), false);
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicLong received = new AtomicLong();
+        // Sends and deletes are not awaited (open loop), so their failures are counted instead of thrown; a message
+        // handed out before (its receive count above 1) is a redelivery: a delete lost, or a delivery lost in flight.
+        AtomicLong sendFailures = new AtomicLong();
+        AtomicLong deleteFailures = new AtomicLong();
+        AtomicLong redelivered = new AtomicLong();
         ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
         for (int c = 0; c < clients; c++) {
             pool.submit(() -> {
                 while (running.get()) {
                     List<Message> batch = sqs.receiveMessage(b -> b.queueUrl(url).maxNumberOfMessages(10)
+                            .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)
                             .waitTimeSeconds(1)).join().messages();
                     long now = System.currentTimeMillis() * 1000 + (System.nanoTime() / 1000) % 1000;
                     for (Message m : batch) {
                         long sentMicros = Long.parseLong(m.body().substring(0, m.body().indexOf(':')));
                         latencyMicros.recordValue(Math.max(0, now - sentMicros));
                         received.incrementAndGet();
+                        if (!"1".equals(m.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT))) {
+                            redelivered.incrementAndGet();
+                        }
                     }
                     if (!batch.isEmpty()) {
                         sqs.deleteMessageBatch(b -> b.queueUrl(url).entries(batch.stream().map(m ->
                                 DeleteMessageBatchRequestEntry.builder().id(m.messageId()).receiptHandle(
-                                        m.receiptHandle()).build()).toList()));
+                                        m.receiptHandle()).build()).toList())).whenComplete((response, failure) -> {
+                                            if (failure != null || response.hasFailed() && !response.failed().isEmpty()) {
+                                                deleteFailures.incrementAndGet();
+                                            }
+                                        });
                     }
                 }
                 return null;
@@ -506,7 +565,12 @@ public final class LoadGenerator implements Callable<Integer> {
                             Thread.sleep(Duration.ofNanos(wait));
                         }
                         long micros = System.currentTimeMillis() * 1000 + (System.nanoTime() / 1000) % 1000;
-                        sqs.sendMessage(b -> b.queueUrl(url).messageBody(body(Long.toString(micros))));
+                        sqs.sendMessage(b -> b.queueUrl(url).messageBody(body(Long.toString(micros))))
+                                .whenComplete((response, failure) -> {
+                                    if (failure != null) {
+                                        sendFailures.incrementAndGet();
+                                    }
+                                });
                         offered.incrementAndGet();
                     }
                     return null;
@@ -519,7 +583,8 @@ public final class LoadGenerator implements Callable<Integer> {
         pool.shutdown();
         pool.awaitTermination(30, TimeUnit.SECONDS);
         report("e2e", received.get(), elapsed, server.cpuSeconds() - startCpu, String.format(
-                " offered_per_s=%d actually_offered_per_s=%.0f", rate, offered.get() / (double) seconds));
+                " offered_per_s=%d actually_offered_per_s=%.0f send_failures=%d delete_failures=%d redelivered=%d",
+                rate, offered.get() / (double) seconds, sendFailures.get(), deleteFailures.get(), redelivered.get()));
     }
 
     /** Waits until the server's CPU use stays under a tenth of a core for a second (at most 30 s). */

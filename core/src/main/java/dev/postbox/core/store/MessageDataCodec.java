@@ -81,7 +81,8 @@ public final class MessageDataCodec {
         return value;
     }
 
-    private static void writeNullable(DataOutputStream out, String value) throws IOException {
+    /** A string or null, in this layout's way (a presence byte, then the UTF-8 bytes): for stores' own records. */
+    public static void writeNullable(DataOutputStream out, String value) throws IOException {
         if (value == null) {
             out.writeByte(NONE);
         } else {
@@ -90,7 +91,8 @@ public final class MessageDataCodec {
         }
     }
 
-    private static String readNullable(DataInputStream in) throws IOException {
+    /** Reads what {@link #writeNullable} wrote. */
+    public static String readNullable(DataInputStream in) throws IOException {
         return in.readByte() == NONE ? null : readLongString(in);
     }
 

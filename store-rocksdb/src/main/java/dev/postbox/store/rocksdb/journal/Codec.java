@@ -2,6 +2,7 @@ package dev.postbox.store.rocksdb.journal;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.postbox.core.store.MessageDataCodec;
 import dev.postbox.core.store.MoveTask;
 import dev.postbox.core.store.QueueKey;
 import dev.postbox.core.store.QueueRecord;
@@ -272,8 +273,8 @@ public final class Codec {
     public static byte[] encodeDedup(DedupEntry e) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            writeString(out, e.messageId());
-            writeNullable(out, e.sequenceNumber());
+            out.writeUTF(e.messageId());
+            MessageDataCodec.writeNullable(out, e.sequenceNumber());
             out.writeLong(e.expiresAtMillis());
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
@@ -283,51 +284,13 @@ public final class Codec {
 
     public static DedupEntry decodeDedup(byte[] bytes) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-            return new DedupEntry(in.readUTF(), readNullable(in), in.readLong());
+            return new DedupEntry(in.readUTF(), MessageDataCodec.readNullable(in), in.readLong());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
     // ---- primitives ----------------------------------------------------------------------------------------------
-
-    private static void writeString(DataOutputStream out, String value) throws IOException {
-        out.writeUTF(value);
-    }
-
-    /** writeUTF is limited to 64 KiB; bodies and attribute values are not. */
-    private static void writeLongString(DataOutputStream out, String value) throws IOException {
-        writeBytes(out, value.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static String readLongString(DataInputStream in) throws IOException {
-        return new String(readBytes(in), StandardCharsets.UTF_8);
-    }
-
-    private static void writeBytes(DataOutputStream out, byte[] value) throws IOException {
-        out.writeInt(value.length);
-        out.write(value);
-    }
-
-    private static byte[] readBytes(DataInputStream in) throws IOException {
-        byte[] value = new byte[in.readInt()];
-        in.readFully(value);
-        return value;
-    }
-
-    private static void writeNullable(DataOutputStream out, String value) throws IOException {
-        if (value == null) {
-            out.writeByte(NONE);
-        } else {
-            out.writeByte(PRESENT);
-            writeLongString(out, value);
-        }
-    }
-
-    private static String readNullable(DataInputStream in) throws IOException {
-        return in.readByte() == NONE ? null : readLongString(in);
-    }
-
 
     private static byte[] utf8(String text) {
         return text == null ? null : text.getBytes(StandardCharsets.UTF_8);

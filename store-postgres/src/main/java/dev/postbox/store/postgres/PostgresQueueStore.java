@@ -994,7 +994,7 @@ public final class PostgresQueueStore implements QueueStore {
             return;
         }
         transactions.run(c -> {
-            Optional<QueueRecord> queue = queue(c, key, false);
+            Optional<QueueRecord> queue = cache.get(key, () -> storedQueue(c, key)).map(StoredQueue::record);
             if (queue.isEmpty()) {
                 return Optional.<Instant>of(Instant.MIN);
             }

@@ -5,10 +5,12 @@
 #   BENCH_SMOKE=1: tiny workloads, to prove the suite runs (CI); BENCH_SERVERS: which servers (default all three);
 #   BENCH_WORKLOADS: which workloads by name (default all), e.g. BENCH_WORKLOADS="fifo drain";
 #   BENCH_RUNS: runs of each timed workload on one server process (default 4; the table shows the last);
-#   BENCH_DRAIN_RUNS: runs of each drain (default 12);
+#   BENCH_DRAIN_RUNS: runs of each drain (default 12); BENCH_DRAIN_MESSAGES: the backlog of drain and raw-drain
+#   (default 50000);
 #   BENCH_ROUNDS: times the whole set is run (default 1); the table shows medians over the rounds;
-#   BENCH_BASELINE=DIR: another checkout (built by its own ./postbox) as the servers baseline-memory and
-#   baseline-embedded, to compare two builds side by side (e.g. BENCH_SERVERS="postbox-memory baseline-memory");
+#   BENCH_BASELINE=DIR: another checkout (built by its own ./postbox) as the servers baseline-memory,
+#   baseline-embedded and baseline-postgres, to compare two builds side by side
+#   (e.g. BENCH_SERVERS="postbox-memory baseline-memory");
 #   BENCH_RATIO="A B": the ratio column divides server A's figures by B's (default: postbox-memory elasticmq)
 #   BENCH_POSTGRES_URL=jdbc:postgresql://...: adds the server postbox-postgres (the postgres store on that database)
 #   BENCH_DATABASE_PID=PID: that database's postmaster; every result then has database_cpu_us_per_msg (its process
@@ -51,11 +53,12 @@ else
   # (its receive and delete) are compiled too before the reported run, as the server's are. Against a fast server the
   # client's JIT had not finished by the 8th run (client_jit_cpu_us_per_msg 24-56 in runs 4-8; decision 0010).
   drain_runs=${BENCH_DRAIN_RUNS:-12}
+  drain_messages=${BENCH_DRAIN_MESSAGES:-50000}
   workloads=("send --clients 16 --seconds $seconds --runs $runs" "send-batch --clients 16 --seconds $seconds --runs $runs"
              "raw-send --clients 32 --seconds $seconds --runs $runs"
-             "drain --clients 8 --messages 50000 --runs $drain_runs"
+             "drain --clients 8 --messages $drain_messages --runs $drain_runs"
              "fifo --clients 8 --groups 16 --messages 20000 --runs $drain_runs"
-             "raw-drain --clients 8 --messages 50000 --runs $drain_runs"
+             "raw-drain --clients 8 --messages $drain_messages --runs $drain_runs"
              "raw-fifo --clients 8 --groups 16 --messages 20000 --runs $drain_runs"
              "e2e --clients 4 --rate 1000 --seconds $seconds --runs $runs"
              "longpoll-idle --pollers 10000 --seconds 20 --runs 2 --short-poll-seconds 15"
@@ -96,6 +99,7 @@ server_command() {
     postbox-postgres) echo "exec ./postbox --storage postgres --postgres-url '${BENCH_POSTGRES_URL:?BENCH_POSTGRES_URL=jdbc:postgresql://... is needed for postbox-postgres}' --port \$PORT" ;;
     baseline-memory) echo "exec '$BENCH_BASELINE/postbox' --storage memory --port \$PORT" ;;
     baseline-embedded) echo "exec '$BENCH_BASELINE/postbox' --data-dir \$(mktemp -d) --port \$PORT" ;;
+    baseline-postgres) echo "exec '$BENCH_BASELINE/postbox' --storage postgres --postgres-url '${BENCH_POSTGRES_URL:?BENCH_POSTGRES_URL=jdbc:postgresql://... is needed for baseline-postgres}' --port \$PORT" ;;
     elasticmq) echo "ELASTICMQ_PORT=\$PORT exec $java -Dconfig.file=bench/elasticmq/elasticmq.conf -cp 'bench/elasticmq/target/lib/*' org.elasticmq.server.Main" ;;
     *) echo "unknown server $1" >&2; return 2 ;;
   esac

@@ -85,6 +85,7 @@ public final class PostgresQueueStore implements QueueStore {
     private final ReceivableHints hints;
     private final Duration pollInterval;
     private final QueueCache cache = new QueueCache();
+    private final ReceiveFloors floors = new ReceiveFloors();
     /** When this node last swept each queue, on the callers' clock. */
     private final Map<QueueKey, Instant> lastSwept = new ConcurrentHashMap<>();
     private final byte[] receiptHandleSecret;
@@ -181,6 +182,8 @@ public final class PostgresQueueStore implements QueueStore {
                 return false;
             }
             long incarnation = queue.get().incarnation();
+            floors.forget(incarnation);
+            lastSwept.remove(key);
             for (String table : List.of("postbox_message", "postbox_fifo_group", "postbox_dedup",
                     "postbox_receive_attempt")) {
                 update(c, "DELETE FROM " + table + " WHERE incarnation = ?", incarnation);
@@ -409,7 +412,7 @@ public final class PostgresQueueStore implements QueueStore {
 
     /** A row a receive claimed, before it is handed out or dead-lettered. */
     private record Claimed(long sequence, int receiveCount, Instant firstReceivedAt, Instant retainedFrom,
-                           String sequenceNumber, byte[] payload) {
+                           String sequenceNumber, byte[] payload, long visibleAt) {
     }
 
     @Override
@@ -443,30 +446,38 @@ public final class PostgresQueueStore implements QueueStore {
         });
     }
 
-    /** The one-statement receive: claim, count and hide the oldest visible messages (tenants taking turns). */
-    private static List<Delivery> receiveStandard(Connection c, StoredQueue queue, Receive receive, Instant now,
-                                                  long cutoff) throws SQLException {
-        long nowMicros = micros(now);
+    /**
+     * The one-statement receive: claim, count and hide the oldest visible messages (tenants taking turns). Without
+     * tenants the scan starts at the queue's {@link ReceiveFloors floor}.
+     */
+    private List<Delivery> receiveStandard(Connection c, StoredQueue queue, Receive receive, Instant now,
+                                           long cutoff) throws SQLException {
         Transactions.commitEachStatement(c);
-        try (PreparedStatement take = c.prepareStatement(picked(queue.tenanted()) + """
-                UPDATE postbox_message m SET visible_at = ?, receive_count = m.receive_count + 1,
-                    first_received_at = coalesce(m.first_received_at, ?)
-                FROM picked WHERE m.incarnation = picked.incarnation AND m.sequence = picked.sequence
-                RETURNING m.sequence, m.receive_count, m.first_received_at, m.sequence_number, m.payload
-                """)) {
-            int next = bindPicked(take, queue, nowMicros, cutoff, receive.max());
-            take.setLong(next, micros(now.plus(receive.visibilityTimeout())));
-            take.setLong(next + 1, nowMicros);
-            List<Delivery> deliveries = new ArrayList<>(receive.max());
-            try (ResultSet rs = take.executeQuery()) {
-                while (rs.next()) {
-                    deliveries.add(new Delivery(MessageDataCodec.decode(rs.getBytes(5)), rs.getLong(1), rs.getInt(2),
-                            instant(rs.getLong(3)), now, rs.getString(4)));
+        long nowMicros = micros(now);
+        List<Delivery> deliveries = new ArrayList<>(scanStandard(queue, nowMicros, (floor, tookFrom) -> {
+            try (PreparedStatement take = c.prepareStatement(picked(queue.tenanted()) + """
+                    UPDATE postbox_message m SET visible_at = ?, receive_count = m.receive_count + 1,
+                        first_received_at = coalesce(m.first_received_at, ?)
+                    FROM picked WHERE m.incarnation = picked.incarnation AND m.sequence = picked.sequence
+                    RETURNING m.sequence, m.receive_count, m.first_received_at, m.sequence_number, m.payload,
+                        picked.visible_at
+                    """)) {
+                int next = bindPicked(take, queue, nowMicros, cutoff, receive.max(), floor);
+                take.setLong(next, micros(now.plus(receive.visibilityTimeout())));
+                take.setLong(next + 1, nowMicros);
+                List<Delivery> taken = new ArrayList<>(receive.max());
+                try (ResultSet rs = take.executeQuery()) {
+                    while (rs.next()) {
+                        taken.add(new Delivery(MessageDataCodec.decode(rs.getBytes(5)), rs.getLong(1), rs.getInt(2),
+                                instant(rs.getLong(3)), now, rs.getString(4)));
+                        tookFrom.accept(rs.getLong(6));
+                    }
                 }
+                return taken;
             }
-            deliveries.sort(Comparator.comparingLong(Delivery::sequence));
-            return deliveries;
-        }
+        }));
+        deliveries.sort(Comparator.comparingLong(Delivery::sequence));
+        return deliveries;
     }
 
     /** With a redrive rule: claim, then hand out or move each (a second statement per outcome). */
@@ -475,7 +486,19 @@ public final class PostgresQueueStore implements QueueStore {
             throws SQLException {
         List<Delivery> deliveries = new ArrayList<>();
         for (int round = 0; round < 10 && deliveries.size() < receive.max(); round++) {
-            List<Claimed> claimed = claimStandard(c, queue, receive.max() - deliveries.size(), now, cutoff);
+            int max = receive.max() - deliveries.size();
+            List<Claimed> claimed = scanStandard(queue, micros(now), (floor, tookFrom) -> {
+                try (PreparedStatement claim = c.prepareStatement(picked(queue.tenanted()) + """
+                        SELECT m.sequence, m.receive_count, m.first_received_at, m.retained_from, m.sequence_number,
+                            m.payload, m.visible_at
+                        FROM postbox_message m JOIN picked USING (incarnation, sequence)
+                        """)) {
+                    bindPicked(claim, queue, micros(now), cutoff, max, floor);
+                    List<Claimed> rows = claimed(claim);
+                    rows.forEach(row -> tookFrom.accept(row.visibleAt()));
+                    return rows;
+                }
+            });
             if (claimed.isEmpty()) {
                 break;
             }
@@ -485,36 +508,35 @@ public final class PostgresQueueStore implements QueueStore {
         return deliveries;
     }
 
-    private static List<Claimed> claimStandard(Connection c, StoredQueue queue, int max, Instant now, long cutoff)
+    /** A standard queue's scan: from its floor without tenants, from the head with them. */
+    private <T> List<T> scanStandard(StoredQueue queue, long nowMicros, ReceiveFloors.Scan<T> scan)
             throws SQLException {
-        try (PreparedStatement claim = c.prepareStatement(picked(queue.tenanted()) + """
-                SELECT m.sequence, m.receive_count, m.first_received_at, m.retained_from, m.sequence_number, m.payload
-                FROM postbox_message m JOIN picked USING (incarnation, sequence)
-                """)) {
-            bindPicked(claim, queue, micros(now), cutoff, max);
-            return claimed(claim);
+        if (queue.tenanted()) {
+            return scan.from(ReceiveFloors.NONE, visibleAt -> { });
         }
+        return floors.take(queue.record().incarnation(), nowMicros, scan);
     }
 
     /**
-     * The CTE {@code picked(incarnation, sequence)}: up to {@code max} receivable messages, locked ({@code SKIP
-     * LOCKED}: concurrent receives take different ones). Without tenants, the oldest visible by the visibility index
-     * (in-flight and delayed rows sit at its tail, so the scan never walks past them); with tenants,
-     * {@link #TENANT_TURNS}' fair pick.
+     * The CTE {@code picked(incarnation, sequence, visible_at)}: up to {@code max} receivable messages, locked
+     * ({@code SKIP LOCKED}: concurrent receives take different ones). Without tenants, the oldest visible from the
+     * floor on by the visibility index (in-flight and delayed rows sit at its tail, so the scan never walks past
+     * them); with tenants, {@link #TENANT_TURNS}' fair pick.
      */
     private static String picked(boolean tenanted) {
         if (!tenanted) {
             return """
                     WITH picked AS (
-                        SELECT incarnation, sequence FROM postbox_message
-                        WHERE incarnation = ? AND visible_at <= ? AND retained_from > ?
+                        SELECT incarnation, sequence, visible_at FROM postbox_message
+                        WHERE incarnation = ? AND visible_at >= ? AND visible_at <= ? AND retained_from > ?
                         ORDER BY visible_at, sequence LIMIT ? FOR UPDATE SKIP LOCKED)
                     """;
         }
         return TENANT_TURNS + """
                 ,
                 picked AS (
-                    SELECT m.incarnation, m.sequence FROM postbox_message m JOIN ranked r ON m.sequence = r.sequence
+                    SELECT m.incarnation, m.sequence, m.visible_at FROM postbox_message m
+                    JOIN ranked r ON m.sequence = r.sequence
                     WHERE m.incarnation = ? AND m.visible_at <= ?
                     ORDER BY r.turn, m.sequence LIMIT ? FOR UPDATE OF m SKIP LOCKED)
                 """;
@@ -522,14 +544,15 @@ public final class PostgresQueueStore implements QueueStore {
 
     /** Binds {@link #picked}'s parameters; the index of the next one. */
     private static int bindPicked(PreparedStatement statement, StoredQueue queue, long nowMicros, long cutoff,
-                                  int max) throws SQLException {
+                                  int max, long floor) throws SQLException {
         long incarnation = queue.record().incarnation();
         if (!queue.tenanted()) {
             statement.setLong(1, incarnation);
-            statement.setLong(2, nowMicros);
-            statement.setLong(3, cutoff);
-            statement.setInt(4, max);
-            return 5;
+            statement.setLong(2, floor);
+            statement.setLong(3, nowMicros);
+            statement.setLong(4, cutoff);
+            statement.setInt(5, max);
+            return 6;
         }
         statement.setLong(1, incarnation);
         statement.setLong(2, incarnation);
@@ -548,7 +571,7 @@ public final class PostgresQueueStore implements QueueStore {
         try (ResultSet rs = select.executeQuery()) {
             while (rs.next()) {
                 claimed.add(new Claimed(rs.getLong(1), rs.getInt(2), instant(rs.getLong(3)), instant(rs.getLong(4)),
-                        rs.getString(5), rs.getBytes(6)));
+                        rs.getString(5), rs.getBytes(6), rs.getLong(7)));
             }
         }
         return claimed;
@@ -662,7 +685,7 @@ public final class PostgresQueueStore implements QueueStore {
                 try (ResultSet rs = messages.executeQuery()) {
                     while (rs.next() && rs.getLong(7) <= nowMicros) {
                         visible.add(new Claimed(rs.getLong(1), rs.getInt(2), instant(rs.getLong(3)),
-                                instant(rs.getLong(4)), rs.getString(5), rs.getBytes(6)));
+                                instant(rs.getLong(4)), rs.getString(5), rs.getBytes(6), rs.getLong(7)));
                     }
                 }
                 List<Claimed> taken = new ArrayList<>();

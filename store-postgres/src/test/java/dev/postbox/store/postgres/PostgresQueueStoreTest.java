@@ -93,6 +93,24 @@ class PostgresQueueStoreTest extends PostgresStoreContract {
         org.assertj.core.api.Assertions.assertThat(rows()).as("the expired row was swept").isEqualTo(1);
     }
 
+    /**
+     * A receive starts at its floor ({@link ReceiveFloors}); a message written below it, by a node whose clock is
+     * behind, is received all the same (at the latest when a receive finds nothing above the floor).
+     */
+    @org.junit.jupiter.api.Test
+    void aMessageFromANodeWhoseClockIsBehindIsStillReceived() {
+        send("first", "second");
+        org.assertj.core.api.Assertions.assertThat(receive(1)).extracting(d -> d.data().body())
+                .containsExactly("first");
+        send(key, message("from a clock ten seconds behind", java.time.Duration.ofSeconds(-10)));
+        java.util.List<String> next = new java.util.ArrayList<>();
+        next.addAll(receive(1).stream().map(d -> d.data().body()).toList());
+        next.addAll(receive(1).stream().map(d -> d.data().body()).toList());
+        org.assertj.core.api.Assertions.assertThat(next)
+                .containsExactlyInAnyOrder("second", "from a clock ten seconds behind");
+        org.assertj.core.api.Assertions.assertThat(receive(1)).isEmpty();
+    }
+
     private static long rows() throws SQLException {
         try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement();
              java.sql.ResultSet rs = s.executeQuery("SELECT count(*) FROM postbox_message")) {

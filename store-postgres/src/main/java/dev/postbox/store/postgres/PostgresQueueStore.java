@@ -791,8 +791,8 @@ public final class PostgresQueueStore implements QueueStore {
             // Bounded: a sweep must never hold back vacuum's horizon (a slow one did, and the table bloated).
             update(c, "SET LOCAL statement_timeout = '5s'");
             // The oldest rows by the primary key's order, read in that order: with stale statistics (a churning
-            // table) the planner chose a bitmap scan of the whole queue and a sort, 0.7 s instead of 7 ms, measured.
-            update(c, "SET LOCAL enable_bitmapscan = off");
+            // table) the planner chose a bitmap scan of the whole queue and a sort, 0.7 s instead of 7 ms, measured
+            // (the node's connections never use bitmap scans: PostgresDatabase).
             update(c, "SET LOCAL enable_sort = off");
             int swept = update(c, """
                     WITH expired AS (

@@ -213,6 +213,18 @@ public abstract class QueueStoreContract {
     }
 
     @Test
+    void countsInFlightMessagesUpToALimit() {
+        send("a", "b", "c", "d");
+        send(key, message("delayed", Duration.ofSeconds(60)));
+        receive(3);
+        assertThat(await(store.inFlight(key, clock.instant(), 10))).as("not the visible one, not the delayed one")
+                .isEqualTo(3);
+        assertThat(await(store.inFlight(key, clock.instant(), 2))).isEqualTo(2);
+        clock.advance(THIRTY_SECONDS);
+        assertThat(await(store.inFlight(key, clock.instant(), 10))).as("visible again").isZero();
+    }
+
+    @Test
     void messageReturnsAfterVisibilityTimeoutWithHigherReceiveCount() {
         send("a");
         Delivery first = receive(1).getFirst();

@@ -81,8 +81,8 @@ final class MessageReceiving {
             poll.attempt();
             return poll.result;
         }
-        return store.counts(queue.key(), now).thenCompose(counts -> {
-            if (counts.inFlight() >= Limits.MAX_IN_FLIGHT_STANDARD) {
+        return store.inFlight(queue.key(), now, Limits.MAX_IN_FLIGHT_STANDARD).thenCompose(inFlight -> {
+            if (inFlight >= Limits.MAX_IN_FLIGHT_STANDARD) {
                 throw new SqsException(ErrorCode.OVER_LIMIT, "Too many messages in flight: a standard queue holds at"
                         + " most " + Limits.MAX_IN_FLIGHT_STANDARD + " in-flight messages.");
             }

@@ -150,6 +150,15 @@ public interface QueueStore extends AutoCloseable {
     CompletableFuture<QueueCounts> counts(QueueKey key, Instant now);
 
     /**
+     * How many of the queue's messages are in flight, counted up to {@code atMost}: a short poll only needs to know
+     * whether the in-flight limit is reached, and a store that has to count rows should not count the whole queue
+     * for it.
+     */
+    default CompletableFuture<Long> inFlight(QueueKey key, Instant now, long atMost) {
+        return counts(key, now).thenApply(counts -> Math.min(counts.inFlight(), atMost));
+    }
+
+    /**
      * Returns at once, and runs {@code wake} exactly once: when a message may be receivable, when the {@code timer}'s
      * clock reaches {@code deadline}, or when the queue is deleted or the store shut down (right away if one of those
      * holds already: within this call, or, for a store that must ask its database, on a thread of its own just after

@@ -977,6 +977,26 @@ public final class PostgresQueueStore implements QueueStore {
     }
 
     @Override
+    public CompletableFuture<Long> inFlight(QueueKey key, Instant now, long atMost) {
+        return transactions.run(c -> {
+            QueueRecord queue = cachedQueue(c, key);
+            // Only the tail of the visibility index (visible later than now: in flight or delayed), not the queue.
+            try (PreparedStatement count = c.prepareStatement("SELECT count(*) FROM (SELECT 1 FROM postbox_message"
+                    + " WHERE incarnation = ? AND visible_at > ? AND receive_count > 0 AND retained_from > ?"
+                    + " LIMIT ?) in_flight")) {
+                count.setLong(1, queue.incarnation());
+                count.setLong(2, micros(now));
+                count.setLong(3, retentionCutoff(queue, now));
+                count.setLong(4, atMost);
+                try (ResultSet rs = count.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        });
+    }
+
+    @Override
     public CompletableFuture<QueueCounts> counts(QueueKey key, Instant now) {
         return transactions.run(c -> {
             QueueRecord queue = queue(c, key, false).orElseThrow(SqsException::queueDoesNotExist);

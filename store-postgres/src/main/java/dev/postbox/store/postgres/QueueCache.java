@@ -77,4 +77,13 @@ final class QueueCache {
     void forget(QueueKey key) {
         entries.remove(key);
     }
+
+    /**
+     * The step running in {@code transactions} changes the queue's row: forgotten now, and again once the step has
+     * committed, so that no copy read meanwhile outlives the change.
+     */
+    void forgetAtCommit(QueueKey key, Transactions transactions) {
+        forget(key);
+        transactions.afterCommit(() -> forget(key));
+    }
 }

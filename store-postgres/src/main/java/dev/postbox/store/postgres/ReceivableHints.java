@@ -89,7 +89,7 @@ final class ReceivableHints implements AutoCloseable {
     }
 
     private void enqueue(String from, QueueKey queue, Instant at) {
-        pending.merge(from + " " + queue.accountId() + "/" + queue.name(), PostgresQueueStore.micros(at), Math::min);
+        pending.merge(from + " " + queue.accountId() + "/" + queue.name(), Rows.micros(at), Math::min);
         somethingPending.release();
     }
 
@@ -201,7 +201,7 @@ final class ReceivableHints implements AutoCloseable {
             return; // this node's own hint, or not a hint
         }
         hint.accept(new QueueKey(parts[1].substring(0, slash), parts[1].substring(slash + 1)),
-                PostgresQueueStore.instant(Long.parseLong(parts[2])));
+                Rows.instant(Long.parseLong(parts[2])));
     }
 
     @Override

@@ -82,7 +82,7 @@ class PostgresQueueStoreTest extends PostgresStoreContract {
         QueueKey shortLived = new QueueKey("000000000000", "short-lived");
         create(queue(shortLived, Map.of(QueueAttributes.MESSAGE_RETENTION_PERIOD, "60")));
         send(shortLived, message("expires", java.time.Duration.ZERO));
-        clock.advance(PostgresQueueStore.SWEEP_EVERY.plusSeconds(60));
+        clock.advance(Receiving.SWEEP_EVERY.plusSeconds(60));
         send(shortLived, message("stays", java.time.Duration.ZERO));
         org.assertj.core.api.Assertions.assertThat(receive(shortLived, 10))
                 .extracting(d -> d.data().body()).containsExactly("stays");

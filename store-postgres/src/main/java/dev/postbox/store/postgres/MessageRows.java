@@ -1,0 +1,88 @@
+package dev.postbox.store.postgres;
+
+import dev.postbox.core.store.MessageDataCodec;
+import dev.postbox.core.store.NewMessage;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+
+import static dev.postbox.store.postgres.Rows.micros;
+
+/**
+ * Writing message rows: the insert shared by sends and dead-letter moves, and FIFO's sequence numbers and group
+ * tickets, which a writer takes while it holds its queue's row lock.
+ */
+final class MessageRows {
+    private MessageRows() {
+    }
+
+    static long lockFifoSequence(Connection c, long incarnation) throws SQLException {
+        try (PreparedStatement lock = c.prepareStatement(
+                "SELECT last_fifo_sequence FROM postbox_queue WHERE incarnation = ? FOR UPDATE")) {
+            lock.setLong(1, incarnation);
+            try (ResultSet rs = lock.executeQuery()) {
+                if (!rs.next()) {
+                    throw new QueueCache.StaleQueue();
+                }
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    /**
+     * A group with no messages draws a ticket at the back of the line (a new group, or one that emptied: the row
+     * of an emptied group stays until then). Callers hold the queue's row lock.
+     */
+    static void enterGroup(Connection c, long incarnation, String groupId) throws SQLException {
+        try (PreparedStatement group = c.prepareStatement("INSERT INTO postbox_fifo_group AS g VALUES"
+                + " (?, ?, nextval('postbox_group_ticket')) ON CONFLICT (incarnation, group_id) DO UPDATE"
+                + " SET ticket = EXCLUDED.ticket WHERE NOT EXISTS (SELECT 1 FROM postbox_message m"
+                + " WHERE m.incarnation = g.incarnation AND m.group_id = g.group_id)")) {
+            group.setLong(1, incarnation);
+            group.setString(2, groupId);
+            group.executeUpdate();
+        }
+    }
+
+    private static final String INSERT_MESSAGE_COLUMNS = "INSERT INTO postbox_message (incarnation, sequence,"
+            + " visible_at, retained_from, receive_count, first_received_at, group_id, payload, sequence_number)";
+
+    static final String INSERT_MESSAGE = INSERT_MESSAGE_COLUMNS
+            + " VALUES (?, nextval('postbox_message_sequence'), ?, ?, ?, ?, ?, ?, ?)";
+
+    /** {@link #INSERT_MESSAGE}, inserting nothing when no queue has the incarnation (the ninth parameter). */
+    static final String INSERT_MESSAGE_IF_QUEUE = INSERT_MESSAGE_COLUMNS
+            + " SELECT ?, nextval('postbox_message_sequence'), ?, ?, ?, ?, ?, ?, ?"
+            + " WHERE EXISTS (SELECT 1 FROM postbox_queue WHERE incarnation = ?)";
+
+    /** Binds {@link #INSERT_MESSAGE}; {@code sequenceNumber} is null on standard queues. */
+    static void bindMessage(PreparedStatement insert, long incarnation, NewMessage message, int receiveCount,
+                                    Instant firstReceivedAt, String sequenceNumber) throws SQLException {
+        insert.setLong(1, incarnation);
+        insert.setLong(2, micros(message.visibleAt()));
+        insert.setLong(3, micros(message.retainedFrom()));
+        insert.setInt(4, receiveCount);
+        if (firstReceivedAt == null) {
+            insert.setNull(5, Types.BIGINT);
+        } else {
+            insert.setLong(5, micros(firstReceivedAt));
+        }
+        // The tenant of a standard queue's message without a group id is "" (one tenant; the payload keeps null).
+        insert.setString(6, message.data().groupId() == null ? "" : message.data().groupId());
+        insert.setBytes(7, MessageDataCodec.encode(message.data()));
+        insert.setString(8, sequenceNumber);
+    }
+
+    /** FIFO sequence numbers grow per queue and with time, as {@code MemoryQueue}'s: 20 digits. */
+    static long nextFifoSequence(long last, Instant now) {
+        return Math.max(last + 1, now.toEpochMilli() * 1_000_000L);
+    }
+
+    static String fifoSequenceNumber(long sequence) {
+        return "1" + String.format("%019d", sequence);
+    }
+}

@@ -1,0 +1,116 @@
+package dev.postbox.store.postgres;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.postbox.core.QueueAttributes;
+import dev.postbox.core.store.MessageData;
+import dev.postbox.core.store.QueueKey;
+import dev.postbox.core.store.QueueRecord;
+import dev.postbox.store.postgres.QueueCache.StoredQueue;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What every part of the postgres store reads and writes alike: queue rows, times (epoch microseconds, as stored),
+ * JSON maps of strings, one-off statements.
+ */
+final class Rows {
+    private Rows() {
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() { };
+
+    static final String QUEUE_COLUMNS =
+            "account, name, incarnation, fifo, attributes, tags, created_at, modified_at, last_fifo_sequence";
+
+    /** Messages retained from this instant on or before are past the queue's retention period. */
+    static long retentionCutoff(QueueRecord queue, Instant now) {
+        return micros(now.minusSeconds(queue.intAttribute(QueueAttributes.MESSAGE_RETENTION_PERIOD)));
+    }
+
+    static Optional<QueueRecord> queue(Connection c, QueueKey key, boolean lock) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement("SELECT " + QUEUE_COLUMNS + " FROM postbox_queue"
+                + " WHERE account = ? AND name = ?" + (lock ? " FOR UPDATE" : ""))) {
+            select.setString(1, key.accountId());
+            select.setString(2, key.name());
+            try (ResultSet rs = select.executeQuery()) {
+                return rs.next() ? Optional.of(record(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    /** The queue with whether its tenants take turns (db/postbox/V2), read from the database. */
+    static Optional<StoredQueue> storedQueue(Connection c, QueueKey key) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement("SELECT " + QUEUE_COLUMNS + ", tenanted FROM postbox_queue"
+                + " WHERE account = ? AND name = ?")) {
+            select.setString(1, key.accountId());
+            select.setString(2, key.name());
+            try (ResultSet rs = select.executeQuery()) {
+                return rs.next() ? Optional.of(new StoredQueue(record(rs), rs.getBoolean(10))) : Optional.empty();
+            }
+        }
+    }
+
+    static QueueRecord record(ResultSet rs) throws SQLException {
+        return new QueueRecord(new QueueKey(rs.getString(1), rs.getString(2)), rs.getLong(3), rs.getBoolean(4),
+                map(rs.getString(5)), map(rs.getString(6)), instant(rs.getLong(7)), instant(rs.getLong(8)));
+    }
+
+    static int update(Connection c, String sql, Object... parameters) throws SQLException {
+        try (PreparedStatement statement = c.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) {
+                statement.setObject(i + 1, parameters[i]);
+            }
+            return statement.executeUpdate();
+        }
+    }
+
+    static Array longs(Connection c, List<Long> values) throws SQLException {
+        return c.createArrayOf("bigint", values.toArray());
+    }
+
+    static String json(Map<String, String> map) {
+        try {
+            return JSON.writeValueAsString(map);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a map of strings always serialises", e);
+        }
+    }
+
+    static Map<String, String> map(String json) {
+        try {
+            return JSON.readValue(json, STRING_MAP);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a stored map is damaged", e);
+        }
+    }
+
+    static long micros(Instant instant) {
+        return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1000);
+    }
+
+    /** The instant of a stored time; null for SQL NULL (read as 0 by JDBC, never a stored time). */
+    static Instant instant(long micros) {
+        return micros == 0 ? null : Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
+                Math.floorMod(micros, 1_000_000L) * 1000);
+    }
+
+    /**
+     * A message with a group id came to a standard queue: from now on its tenants take turns. True when this step
+     * marked it (the caller then forgets its cached queue).
+     */
+    static boolean markTenanted(Connection c, QueueRecord queue, MessageData data) throws SQLException {
+        return !queue.fifo() && data.groupId() != null && update(c, "UPDATE postbox_queue SET tenanted = true"
+                + " WHERE incarnation = ? AND NOT tenanted", queue.incarnation()) > 0;
+    }
+}

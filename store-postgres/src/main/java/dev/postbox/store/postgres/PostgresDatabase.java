@@ -36,16 +36,19 @@ public final class PostgresDatabase implements AutoCloseable {
         config.setAutoCommit(false);
         config.setConnectionTimeout(Math.max(250, options.connectionTimeout().toMillis()));
         config.setInitializationFailTimeout(-1); // the first use reports an unreachable database, not the pool
-        // Plans: PostgreSQL's default (plan_cache_mode = auto). pgjdbc prepares a statement on the server after five
-        // uses, and PostgreSQL then keeps one generic plan when it costs no more than the custom ones. For the drain's
-        // receive and delete that plan is the same index scan, and not planning each execution took the database's
-        // CPU per drained message from 128-180 to 83-142 µs, measured. The fair (tenanted) receive is planned for
-        // its values every time (PostgresQueueStore.prepareReceive).
+        // Every execution is planned for its values (force_custom_plan). pgjdbc prepares a statement on the server
+        // after five uses, and PostgreSQL may then cache one generic plan, made from the table's size and statistics
+        // of that moment: one made while the queue table was empty (a queue between two bursts) scanned and sorted
+        // the whole table, 0.7 s for a receive of 10, and stayed cached as the table filled; measured. With
+        // sequential scans and sorts disabled too, generic plans made on an empty table still chose the group index
+        // for the receive's update, the batch delete and the long poll's probe (55-90 ms each at 100,000 rows), so
+        // planning stays: 0.2 ms of a receive of 10 and 0.3 ms of a delete batch, a third of the database's CPU in
+        // a drain (docs/performance.md, fifth step).
         // No bitmap scans: every statement here finds its rows by an index, and on a table not yet analyzed the
         // planner chose a bitmap scan of the whole queue and a sort for a receive of 10 (21,000 buffer reads, and
         // a bitmap scan never marks the dead index entries it passes, so the next one reads them again): the first
         // drain on a fresh database ran at 1,909-2,699 msgs/s against 3,582-4,135 with plain index scans, measured.
-        config.setConnectionInitSql("SET enable_bitmapscan = off");
+        config.setConnectionInitSql("SET plan_cache_mode = force_custom_plan; SET enable_bitmapscan = off");
         HikariDataSource pool = new HikariDataSource(config);
         try {
             migrate(pool);

@@ -9,7 +9,6 @@ import dev.postbox.core.store.QueueKey;
 import dev.postbox.core.store.QueueRecord;
 import dev.postbox.core.store.QueueStore.Receive;
 import dev.postbox.store.postgres.QueueCache.StoredQueue;
-import org.postgresql.PGStatement;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -224,19 +223,9 @@ final class Receiving {
                 """;
     }
 
-    /**
-     * A receive's statement: {@link #picked} and then {@code rest}. A fair (tenanted) receive is planned for each
-     * execution's values: pgjdbc sends it unnamed, so PostgreSQL never caches a generic plan for it (one scanned the
-     * table). The untenanted receive keeps PostgreSQL's default: after five executions it is planned once, generically
-     * (an index scan of the visibility index, as its custom plans; planning was a third of the database's CPU in a
-     * drain).
-     */
+    /** A receive's statement: {@link #picked} and then {@code rest}. */
     private static PreparedStatement prepareReceive(Connection c, StoredQueue queue, String rest) throws SQLException {
-        PreparedStatement statement = c.prepareStatement(picked(queue.tenanted()) + rest);
-        if (queue.tenanted()) {
-            statement.unwrap(PGStatement.class).setPrepareThreshold(0);
-        }
-        return statement;
+        return c.prepareStatement(picked(queue.tenanted()) + rest);
     }
 
     /** Binds {@link #picked}'s parameters; the index of the next one. */

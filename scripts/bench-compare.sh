@@ -15,6 +15,8 @@
 #   BENCH_POSTGRES_URL=jdbc:postgresql://...: adds the server postbox-postgres (the postgres store on that database)
 #   BENCH_DATABASE_PID=PID: that database's postmaster; every result then has database_cpu_us_per_msg (its process
 #   tree's CPU time per message, whichever server ran: 0 for the others when the database is idle)
+#   BENCH_RESET_SQL="…": run by psql on that database before each postgres server starts (e.g. "DROP SCHEMA public
+#   CASCADE; CREATE SCHEMA public;"), so that each starts on a fresh schema, not on the rows earlier runs left
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/scripts/jdk.sh"
@@ -77,6 +79,9 @@ fi
 run_one() { # server label, workload, round
   local label=$1 workload=$2 round=$3 start port pid
   start=$(server_command "$label") || exit 2
+  if [[ $label == *-postgres && -n ${BENCH_RESET_SQL:-} ]]; then
+    psql -q "${BENCH_POSTGRES_URL#jdbc:}" -c "$BENCH_RESET_SQL" >/dev/null || { echo "BENCH_RESET_SQL failed" >&2; exit 1; }
+  fi
   port=$(free_port)
   PORT=$port bash -c "$start" >"/tmp/bench-$label.log" 2>&1 &
   pid=$!

@@ -29,6 +29,7 @@ import static dev.postbox.store.postgres.MessageRows.enterGroup;
 import static dev.postbox.store.postgres.MessageRows.fifoSequenceNumber;
 import static dev.postbox.store.postgres.MessageRows.lockFifoSequence;
 import static dev.postbox.store.postgres.MessageRows.nextFifoSequence;
+import static dev.postbox.store.postgres.Rows.bind;
 import static dev.postbox.store.postgres.Rows.instant;
 import static dev.postbox.store.postgres.Rows.longs;
 import static dev.postbox.store.postgres.Rows.micros;
@@ -232,24 +233,10 @@ final class Receiving {
     private static int bindPicked(PreparedStatement statement, StoredQueue queue, long nowMicros, long cutoff,
                                   int max, long floor) throws SQLException {
         long incarnation = queue.record().incarnation();
-        if (!queue.tenanted()) {
-            statement.setLong(1, incarnation);
-            statement.setLong(2, floor);
-            statement.setLong(3, nowMicros);
-            statement.setLong(4, cutoff);
-            statement.setInt(5, max);
-            return 6;
-        }
-        statement.setLong(1, incarnation);
-        statement.setLong(2, incarnation);
-        statement.setLong(3, incarnation);
-        statement.setLong(4, nowMicros);
-        statement.setLong(5, cutoff);
-        statement.setInt(6, max);
-        statement.setLong(7, incarnation);
-        statement.setLong(8, nowMicros);
-        statement.setInt(9, max);
-        return 10;
+        return queue.tenanted()
+                ? bind(statement, 1, incarnation, incarnation, incarnation, nowMicros, cutoff, max, incarnation,
+                        nowMicros, max)
+                : bind(statement, 1, incarnation, floor, nowMicros, cutoff, max);
     }
 
     private static List<Claimed> claimed(PreparedStatement select) throws SQLException {

@@ -68,11 +68,17 @@ final class Rows {
 
     static int update(Connection c, String sql, Object... parameters) throws SQLException {
         try (PreparedStatement statement = c.prepareStatement(sql)) {
-            for (int i = 0; i < parameters.length; i++) {
-                statement.setObject(i + 1, parameters[i]);
-            }
+            bind(statement, 1, parameters);
             return statement.executeUpdate();
         }
+    }
+
+    /** Binds {@code values} in order from parameter {@code first} on; the index of the parameter after them. */
+    static int bind(PreparedStatement statement, int first, Object... values) throws SQLException {
+        for (int i = 0; i < values.length; i++) {
+            statement.setObject(first + i, values[i]);
+        }
+        return first + values.length;
     }
 
     static Array longs(Connection c, List<Long> values) throws SQLException {

@@ -807,6 +807,24 @@ public abstract class QueueStoreContract {
     }
 
     @Test
+    void concurrentChangesOfAMoveTaskAllFindIt() throws Exception {
+        // A cancel request and the worker's progress update meet on the same task; neither may find it missing.
+        String source = "arn:aws:sqs:us-east-1:000000000000:dlq";
+        MoveTask task = await(store.startMoveTask(moveTask(source))).orElseThrow();
+        int changes = 40;
+        try (ExecutorService threads = Executors.newFixedThreadPool(4)) {
+            List<CompletableFuture<Optional<MoveTask>>> changed = new java.util.ArrayList<>();
+            for (int i = 0; i < changes; i++) {
+                changed.add(CompletableFuture.supplyAsync(() -> await(store.updateMoveTask(source, task.taskId(),
+                        t -> t.withMoved(t.moved() + 1))), threads));
+            }
+            assertThat(changed).allSatisfy(f -> assertThat(f.get(30, TimeUnit.SECONDS)).as("found").isPresent());
+        }
+        assertThat(await(store.moveTasks(source))).singleElement().extracting(MoveTask::moved)
+                .isEqualTo((long) changes);
+    }
+
+    @Test
     void aMoveTaskChangeThatRefusesChangesNothing() {
         String source = "arn:aws:sqs:us-east-1:000000000000:dlq";
         MoveTask task = await(store.startMoveTask(moveTask(source))).orElseThrow();

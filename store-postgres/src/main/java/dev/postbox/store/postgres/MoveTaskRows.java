@@ -69,8 +69,12 @@ final class MoveTaskRows {
             current = found.getFirst();
         }
         MoveTask changed = change.apply(current);
-        update(c, "DELETE FROM postbox_move_task WHERE task_id = ?", taskId);
-        insert(c, changed);
+        // In place, never delete-and-insert: a concurrent change waiting on this row's lock would find it deleted
+        // when this transaction commits, skip it, and report the task missing (a cancel racing the worker's progress).
+        update(c, "UPDATE postbox_move_task SET destination_arn = ?, max_per_second = ?, to_move = ?, moved = ?,"
+                + " started_at = ?, status = ?, failure_reason = ? WHERE task_id = ?", changed.destinationArn(),
+                changed.maxNumberOfMessagesPerSecond(), changed.toMove(), changed.moved(), micros(changed.startedAt()),
+                changed.status().name(), changed.failureReason(), taskId);
         return Optional.of(changed);
     }
 

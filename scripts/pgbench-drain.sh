@@ -4,7 +4,8 @@
 # with no node and no HTTP in between. Compare its msgs/s and database CPU per message with the drain workload's.
 # Usage: BENCH_POSTGRES_URL=jdbc:postgresql://… [BENCH_DATABASE_PID=postmaster pid] scripts/pgbench-drain.sh [messages]
 #   [clients]   (defaults 100000 and 8, as the benchmark's drain); BENCH_BODY_BYTES (default 1024) sizes the payload;
-#   BENCH_PGBENCH_SCRIPT (default bench/pgbench/drain.sql) runs another formulation of the statements instead
+#   BENCH_PGBENCH_SCRIPT (default bench/pgbench/drain.sql) runs another formulation of the statements instead;
+#   BENCH_PGBENCH_BATCH (default 10) messages per receive and delete (what requests that go together take)
 # The schema is created afresh in its own schema, postbox_pgbench (dropped first), from the migrations.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -14,6 +15,7 @@ psql_url=${url#jdbc:}
 messages=${1:-100000}
 clients=${2:-8}
 body=${BENCH_BODY_BYTES:-1024}
+batch=${BENCH_PGBENCH_BATCH:-10}
 pgbench=$(command -v pgbench || ls /usr/lib/postgresql/*/bin/pgbench 2>/dev/null | sort -V | tail -1)
 [ -x "$pgbench" ] || { echo "pgbench is not installed" >&2; exit 2; }
 
@@ -54,7 +56,7 @@ cpu_before=$(database_cpu)
 start=$(date +%s.%N)
 # The node's session settings (PostgresDatabase: every execution planned, no bitmap scans); statements prepared, as pgjdbc's.
 PGOPTIONS="-c search_path=postbox_pgbench -c plan_cache_mode=force_custom_plan -c enable_bitmapscan=off" "$pgbench" -n -M prepared -c "$clients" -j 2 \
-  -t $((messages / 10 / clients)) -D incarnation=1 -D floor=0 -f "${BENCH_PGBENCH_SCRIPT:-bench/pgbench/drain.sql}" "$psql_url" \
+  -t $((messages / batch / clients)) -D batch="$batch" -D incarnation=1 -D floor=0 -f "${BENCH_PGBENCH_SCRIPT:-bench/pgbench/drain.sql}" "$psql_url" \
   | grep -E '^(number of failed|latency average|tps)'
 end=$(date +%s.%N)
 cpu_after=$(database_cpu)

@@ -1,10 +1,11 @@
--- One drain step of the postgres store, as raw SQL: the node's receive of 10 (scanning from a floor, as
+-- One drain step of the postgres store, as raw SQL: the node's receive of :batch (10 per request; more when requests
+-- go together) (scanning from a floor, as
 -- ReceiveFloors does: the oldest visible_at this client took last time, or the head when that found nothing) and
 -- its DeleteMessageBatch statement. Run by scripts/pgbench-drain.sh.
 WITH picked AS (
     SELECT incarnation, sequence, visible_at FROM postbox_message
     WHERE incarnation = :incarnation AND visible_at >= :floor AND visible_at <= 1000000000000000 AND retained_from > 0
-    ORDER BY visible_at, sequence LIMIT 10 FOR UPDATE SKIP LOCKED),
+    ORDER BY visible_at, sequence LIMIT :batch FOR UPDATE SKIP LOCKED),
 taken AS (
     UPDATE postbox_message m SET visible_at = 1000000030000000, receive_count = m.receive_count + 1,
         first_received_at = coalesce(m.first_received_at, 1000000000000000)

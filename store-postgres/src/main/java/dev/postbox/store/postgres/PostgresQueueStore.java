@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiFunction;
 import java.util.function.UnaryOperator;
 
 import static dev.postbox.store.postgres.MessageRows.INSERT_MESSAGE;
@@ -70,6 +71,11 @@ public final class PostgresQueueStore implements QueueStore {
     private final Duration pollInterval;
     private final QueueCache cache = new QueueCache();
     private final Receiving receiving;
+    private final Coalescer<QueueKey, Items<NewMessage>, List<Sent>> sends = new Coalescer<>(Coalescer.PARALLEL,
+            Coalescer.MAX_REQUESTS, (key, together) -> asOneStep(together, (messages, now) -> sendAlone(key, messages,
+            now)));
+    private final Coalescer<QueueKey, Items<Receipt>, List<DeleteOutcome>> deletes = new Coalescer<>(Coalescer.PARALLEL,
+            Coalescer.MAX_REQUESTS, this::deleteTogether);
     private final byte[] receiptHandleSecret;
 
     private final Runnable onClose;
@@ -209,8 +215,36 @@ public final class PostgresQueueStore implements QueueStore {
 
     // ---- sending -------------------------------------------------------------------------------------------------
 
+    /** Sends that meet go as one step: their messages in the order the sends arrived, as sent one after another. */
     @Override
     public CompletableFuture<List<Sent>> send(QueueKey key, List<NewMessage> messages, Instant now) {
+        return sends.submit(key, new Items<>(messages, now));
+    }
+
+    /** One of the requests that go together (a send's messages, a delete's receipts), with its "now". */
+    private record Items<T>(List<T> items, Instant now) {
+    }
+
+    /**
+     * The requests' items as one step, in the order the requests arrived, at the latest "now" of theirs (the others'
+     * is earlier by their wait); each request's answers, in order.
+     */
+    private static <T, R> CompletableFuture<List<List<R>>> asOneStep(
+            List<Items<T>> together, BiFunction<List<T>, Instant, CompletableFuture<List<R>>> step) {
+        Instant now = together.stream().map(Items::now).max(Comparator.naturalOrder()).orElseThrow();
+        List<T> items = together.stream().flatMap(one -> one.items().stream()).toList();
+        return step.apply(items, now).thenApply(answers -> {
+            List<List<R>> each = new ArrayList<>(together.size());
+            int next = 0;
+            for (Items<T> one : together) {
+                each.add(List.copyOf(answers.subList(next, next + one.items().size())));
+                next += one.items().size();
+            }
+            return each;
+        });
+    }
+
+    private CompletableFuture<List<Sent>> sendAlone(QueueKey key, List<NewMessage> messages, Instant now) {
         return transactions.run(c -> {
             List<Sent> sent = withQueue(c, key, stored -> {
                 QueueRecord queue = stored.record();
@@ -334,6 +368,10 @@ public final class PostgresQueueStore implements QueueStore {
 
     @Override
     public CompletableFuture<DeleteOutcome> delete(QueueKey key, long sequence, int receiveCount, Instant now) {
+        if (standard(key)) {
+            return deletes.submit(key, new Items<>(List.of(new Receipt(sequence, receiveCount)), now))
+                    .thenApply(List::getFirst);
+        }
         return transactions.run(c -> {
             QueueRecord queue = cachedQueue(c, key);
             long cutoff = retentionCutoff(queue, now);
@@ -368,7 +406,39 @@ public final class PostgresQueueStore implements QueueStore {
      */
     @Override
     public List<CompletableFuture<DeleteOutcome>> deleteAll(QueueKey key, List<Receipt> receipts, Instant now) {
-        CompletableFuture<List<DeleteOutcome>> all = transactions.run(c -> {
+        CompletableFuture<List<DeleteOutcome>> all = standard(key)
+                ? deletes.submit(key, new Items<>(receipts, now)) : deleteAlone(key, receipts, now);
+        List<CompletableFuture<DeleteOutcome>> each = new ArrayList<>(receipts.size());
+        for (int i = 0; i < receipts.size(); i++) {
+            int index = i;
+            each.add(all.thenApply(outcomes -> outcomes.get(index)));
+        }
+        return each;
+    }
+
+    /**
+     * Deletes that meet go as one statement, as if one after another (a message two of them name is deleted by the
+     * first). Only a standard queue's: there "now" only decides whether a message outlived its retention period.
+     */
+    private CompletableFuture<List<List<DeleteOutcome>>> deleteTogether(QueueKey key, List<Items<Receipt>> together) {
+        return asOneStep(together, (receipts, now) -> deleteAlone(key, receipts, now));
+    }
+
+    /** How many steps the coalesced operations ran, each for one or more requests (for tests). */
+    record Steps(long sends, long receives, long deletes) {
+    }
+
+    Steps steps() {
+        return new Steps(sends.steps(), receiving.receiveSteps(), deletes.steps());
+    }
+
+    /** Whether the queue is cached as a standard queue (whose deletes may go together). */
+    private boolean standard(QueueKey key) {
+        return cache.fresh(key).filter(queue -> !queue.record().fifo()).isPresent();
+    }
+
+    private CompletableFuture<List<DeleteOutcome>> deleteAlone(QueueKey key, List<Receipt> receipts, Instant now) {
+        return transactions.run(c -> {
             QueueRecord queue = cachedQueue(c, key);
             long cutoff = retentionCutoff(queue, now);
             Transactions.commitEachStatement(c);
@@ -427,12 +497,6 @@ public final class PostgresQueueStore implements QueueStore {
             }
             return outcomes;
         });
-        List<CompletableFuture<DeleteOutcome>> each = new ArrayList<>(receipts.size());
-        for (int i = 0; i < receipts.size(); i++) {
-            int index = i;
-            each.add(all.thenApply(outcomes -> outcomes.get(index)));
-        }
-        return each;
     }
 
     @Override

@@ -77,6 +77,8 @@ final class Receiving {
     /** Null in poll-only mode. */
     private final ReceivableHints hints;
     private final ReceiveFloors floors = new ReceiveFloors();
+    private final Coalescer<Lane, Asked, List<Delivery>> together = new Coalescer<>(Coalescer.PARALLEL,
+            Coalescer.MAX_REQUESTS, this::receiveTogether);
     /** When this node last swept each queue, on the callers' clock. */
     private final Map<QueueKey, Instant> lastSwept = new ConcurrentHashMap<>();
 
@@ -97,12 +99,77 @@ final class Receiving {
                            String sequenceNumber, byte[] payload, long visibleAt) {
     }
 
-    /** {@link dev.postbox.core.store.QueueStore#receive}, in one transaction (and a sweep after it, when due). */
+    /**
+     * {@link dev.postbox.core.store.QueueStore#receive}, in one transaction (and a sweep after it, when due). Plain
+     * receives of a standard queue (no redrive rule) that meet go as one statement ({@link #together}).
+     */
     CompletableFuture<List<Delivery>> receive(QueueKey key, Receive receive, Instant now) {
+        boolean plain = receive.redrive() == null && receive.attemptId() == null;
+        if (plain && cache.fresh(key).filter(queue -> !queue.record().fifo()).isPresent()) {
+            return together.submit(new Lane(key, receive.visibilityTimeout()), new Asked(receive.max(), now));
+        }
+        return alone(key, receive, now, false);
+    }
+
+    /** How many receive steps of standard queues ran (each for one or more receives). */
+    long receiveSteps() {
+        return together.steps();
+    }
+
+    /** What receives must share to go as one statement: their queue and their visibility timeout. */
+    private record Lane(QueueKey queue, Duration visibilityTimeout) {
+    }
+
+    /** One of the receives that go together: how many messages it asks for, and its "now". */
+    private record Asked(int max, Instant now) {
+    }
+
+    /**
+     * Receives as one: the oldest visible messages for all of them at once, handed out in turn (the first asked gets
+     * the oldest), all hidden until the latest "now" plus their visibility timeout (the others' "now" is earlier by
+     * the time they waited: a message is at most that much longer in flight).
+     */
+    private CompletableFuture<List<List<Delivery>>> receiveTogether(Lane lane, List<Asked> asked) {
+        Instant now = asked.stream().map(Asked::now).max(Comparator.naturalOrder()).orElseThrow();
+        int max = asked.stream().mapToInt(Asked::max).sum();
+        return alone(lane.queue(), Receive.of(max, lane.visibilityTimeout()), now, asked.size() > 1)
+                .thenApply(deliveries -> {
+                    List<List<Delivery>> handedOut = new ArrayList<>(asked.size());
+                    int next = 0;
+                    for (Asked one : asked) {
+                        int end = Math.min(deliveries.size(), next + one.max());
+                        handedOut.add(List.copyOf(deliveries.subList(next, end)));
+                        next = end;
+                    }
+                    return handedOut;
+                })
+                .exceptionallyCompose(failure -> {
+                    if (!(failure instanceof NotStandard || failure.getCause() instanceof NotStandard)) {
+                        return CompletableFuture.failedFuture(failure);
+                    }
+                    List<CompletableFuture<List<Delivery>>> each = asked.stream().map(one -> alone(lane.queue(),
+                            Receive.of(one.max(), lane.visibilityTimeout()), one.now(), false)).toList();
+                    return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
+                            .thenApply(done -> each.stream().map(CompletableFuture::join).toList());
+                });
+    }
+
+    /** The queue turned out to be FIFO (deleted and created again meanwhile): its receives cannot go as one. */
+    private static final class NotStandard extends RuntimeException {
+        NotStandard() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** One receive, of {@code receive.max()} messages; {@code together}: for several (a standard queue's only). */
+    private CompletableFuture<List<Delivery>> alone(QueueKey key, Receive receive, Instant now, boolean together) {
         return transactions.run(c -> {
             StoredQueue receiving = cache.get(key, () -> storedQueue(c, key))
                     .orElseThrow(SqsException::queueDoesNotExist);
             QueueRecord queue = receiving.record();
+            if (together && queue.fifo()) {
+                throw new NotStandard();
+            }
             long cutoff = retentionCutoff(queue, now);
             if (queue.fifo() && receive.attemptId() != null) {
                 List<Delivery> repeated = ReceiveAttempts.repeat(c, queue.incarnation(), receive, now);

@@ -58,6 +58,52 @@ class PostgresQueueStoreTest extends PostgresStoreContract {
         }
     }
 
+    /** Eight clients sending, receiving and deleting in step: their requests meet, and go as fewer statements. */
+    @org.junit.jupiter.api.Test
+    void concurrentRequestsOfAQueueGoTogetherAndEachGetsItsOwnAnswer() throws Exception {
+        int clients = 8;
+        int rounds = 25;
+        PostgresQueueStore.Steps before = ((PostgresQueueStore) store).steps();
+        java.util.concurrent.CyclicBarrier inStep = new java.util.concurrent.CyclicBarrier(clients);
+        java.util.Set<String> received = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+        try (java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(clients)) {
+            for (int t = 0; t < clients; t++) {
+                int client = t;
+                done.add(pool.submit(() -> {
+                    for (int round = 0; round < rounds; round++) {
+                        inStep.await();
+                        java.util.List<QueueStore.Sent> sent = send(key, message(client + "/" + round,
+                                java.time.Duration.ZERO));
+                        org.assertj.core.api.Assertions.assertThat(sent).hasSize(1);
+                        inStep.await();
+                        java.util.List<dev.postbox.core.store.Delivery> got = receive(1);
+                        org.assertj.core.api.Assertions.assertThat(got).as("one each: eight were sent").hasSize(1);
+                        org.assertj.core.api.Assertions.assertThat(received.add(got.getFirst().data().body()))
+                                .as("received once").isTrue();
+                        inStep.await();
+                        org.assertj.core.api.Assertions.assertThat(delete(key, got.getFirst()))
+                                .isEqualTo(QueueStore.DeleteOutcome.DELETED);
+                    }
+                    return null;
+                }));
+            }
+        }
+        for (java.util.concurrent.Future<?> client : done) {
+            client.get();
+        }
+        org.assertj.core.api.Assertions.assertThat(received).hasSize(clients * rounds);
+        org.assertj.core.api.Assertions.assertThat(counts(key).visible() + counts(key).inFlight()).isZero();
+        PostgresQueueStore.Steps after = ((PostgresQueueStore) store).steps();
+        int requests = clients * rounds;
+        org.assertj.core.api.Assertions.assertThat(after.sends() - before.sends()).as("send steps")
+                .isLessThan(requests);
+        org.assertj.core.api.Assertions.assertThat(after.receives() - before.receives()).as("receive steps")
+                .isLessThan(requests);
+        org.assertj.core.api.Assertions.assertThat(after.deletes() - before.deletes()).as("delete steps")
+                .isLessThan(requests);
+    }
+
     @org.junit.jupiter.api.Test
     void aDatabaseMigratedByANewerBuildIsRefused() throws SQLException {
         try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement()) {

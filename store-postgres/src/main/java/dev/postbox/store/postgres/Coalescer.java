@@ -17,9 +17,9 @@ import java.util.function.BiFunction;
  * starts one at once, alone: coalescing never delays a request that nothing else delays, it fills the wait that the
  * contention would have caused anyway.
  *
- * <p>Why: the database's cost of a statement is mostly per statement (planning, locking the index pages, the commit),
- * not per row. Measured with pgbench on the node's drain statements: receiving and deleting 40 messages per statement
- * with 2 clients took 50 µs of PostgreSQL CPU per message, 10 per statement with 8 clients 102-121 µs.
+ * <p>Why: the database's cost of a statement is mostly per statement (planning, index descents, the commit), not per
+ * row. Measured with pgbench on the node's drain statements (decision 0017): receiving and deleting 40 messages per
+ * statement took 60-68 µs of PostgreSQL CPU per message, 10 per statement 112-121 µs.
  *
  * <p>A step's failure fails every request in it, as each would have failed alone (the queue is gone, the database
  * is unreachable).
@@ -29,8 +29,12 @@ import java.util.function.BiFunction;
  * @param <R> a request's answer
  */
 final class Coalescer<K, Q, R> {
-    /** The store's steps of one key running at once: two keep both cores of a small machine busy (measured). */
-    static final int PARALLEL = 2;
+    /**
+     * The store's steps of one key running at once. One: the requests that meet go in the fewest statements. Measured
+     * on 2 cores, one node, 8 SDK consumers draining: PostgreSQL spent 69-81 µs per message with one step at a time,
+     * 90-116 with two, and the drain was no slower (docs/performance.md, sixth step).
+     */
+    static final int PARALLEL = 1;
     /** The store's requests per step: ten of ten messages each, a hundred rows per statement at most. */
     static final int MAX_REQUESTS = 10;
 

@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
+import java.util.List;
 
 import static dev.postbox.store.postgres.Rows.micros;
 
@@ -54,10 +55,48 @@ final class MessageRows {
     static final String INSERT_MESSAGE = INSERT_MESSAGE_COLUMNS
             + " VALUES (?, nextval('postbox_message_sequence'), ?, ?, ?, ?, ?, ?, ?)";
 
-    /** {@link #INSERT_MESSAGE}, inserting nothing when no queue has the incarnation (the ninth parameter). */
-    static final String INSERT_MESSAGE_IF_QUEUE = INSERT_MESSAGE_COLUMNS
-            + " SELECT ?, nextval('postbox_message_sequence'), ?, ?, ?, ?, ?, ?, ?"
-            + " WHERE EXISTS (SELECT 1 FROM postbox_queue WHERE incarnation = ?)";
+    /**
+     * A standard queue's new messages, all in one statement (its cost is mostly per statement, not per row), in
+     * their order (the function scan reads the arrays in order, so the sequence numbers follow it); nothing when no
+     * queue has the incarnation any more.
+     */
+    private static final String INSERT_STANDARD_MESSAGES = INSERT_MESSAGE_COLUMNS + """
+             SELECT ?, nextval('postbox_message_sequence'), m.visible_at, m.retained_from, 0, NULL, m.group_id,
+                m.payload, NULL
+            FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::bytea[]) AS m(visible_at, retained_from, group_id,
+                payload)
+            WHERE EXISTS (SELECT 1 FROM postbox_queue WHERE incarnation = ?)
+            """;
+
+    /** Inserts a standard queue's new messages in one statement; false (and nothing inserted) when it is gone. */
+    static boolean insertStandard(Connection c, long incarnation, List<NewMessage> messages) throws SQLException {
+        int n = messages.size();
+        Long[] visibleAt = new Long[n];
+        Long[] retainedFrom = new Long[n];
+        String[] groupIds = new String[n];
+        byte[][] payloads = new byte[n][];
+        for (int i = 0; i < n; i++) {
+            NewMessage message = messages.get(i);
+            visibleAt[i] = micros(message.visibleAt());
+            retainedFrom[i] = micros(message.retainedFrom());
+            groupIds[i] = tenant(message);
+            payloads[i] = MessageDataCodec.encode(message.data());
+        }
+        try (PreparedStatement insert = c.prepareStatement(INSERT_STANDARD_MESSAGES)) {
+            insert.setLong(1, incarnation);
+            insert.setArray(2, c.createArrayOf("bigint", visibleAt));
+            insert.setArray(3, c.createArrayOf("bigint", retainedFrom));
+            insert.setArray(4, c.createArrayOf("text", groupIds));
+            insert.setArray(5, c.createArrayOf("bytea", payloads));
+            insert.setLong(6, incarnation);
+            return insert.executeUpdate() == n;
+        }
+    }
+
+    /** The tenant of a standard queue's message without a group id is "" (one tenant; the payload keeps null). */
+    private static String tenant(NewMessage message) {
+        return message.data().groupId() == null ? "" : message.data().groupId();
+    }
 
     /** Binds {@link #INSERT_MESSAGE}; {@code sequenceNumber} is null on standard queues. */
     static void bindMessage(PreparedStatement insert, long incarnation, NewMessage message, int receiveCount,
@@ -71,8 +110,7 @@ final class MessageRows {
         } else {
             insert.setLong(5, micros(firstReceivedAt));
         }
-        // The tenant of a standard queue's message without a group id is "" (one tenant; the payload keeps null).
-        insert.setString(6, message.data().groupId() == null ? "" : message.data().groupId());
+        insert.setString(6, tenant(message));
         insert.setBytes(7, MessageDataCodec.encode(message.data()));
         insert.setString(8, sequenceNumber);
     }

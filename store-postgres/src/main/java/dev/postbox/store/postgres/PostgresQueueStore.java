@@ -33,7 +33,6 @@ import java.util.function.BiFunction;
 import java.util.function.UnaryOperator;
 
 import static dev.postbox.store.postgres.MessageRows.INSERT_MESSAGE;
-import static dev.postbox.store.postgres.MessageRows.INSERT_MESSAGE_IF_QUEUE;
 import static dev.postbox.store.postgres.MessageRows.bindMessage;
 import static dev.postbox.store.postgres.MessageRows.enterGroup;
 import static dev.postbox.store.postgres.MessageRows.fifoSequenceNumber;
@@ -267,33 +266,22 @@ public final class PostgresQueueStore implements QueueStore {
     private List<Sent> sendStandard(Connection c, StoredQueue stored, List<NewMessage> messages, Instant now)
             throws SQLException {
         QueueRecord queue = stored.record();
-        // One statement (the rows of a batch go in one implicit transaction); marking tenants stands on its own.
+        // One statement; marking tenants stands on its own.
         Transactions.commitEachStatement(c);
-        try (PreparedStatement insert = c.prepareStatement(INSERT_MESSAGE_IF_QUEUE)) {
-            List<Sent> sent = new ArrayList<>(messages.size());
-            for (NewMessage message : messages) {
-                bindMessage(insert, queue.incarnation(), message, 0, null, null);
-                insert.setLong(9, queue.incarnation());
-                insert.addBatch();
-                sent.add(new Sent(message.data().messageId(), null, false));
-            }
-            for (int inserted : insert.executeBatch()) {
-                if (inserted == 0) {
-                    throw new QueueCache.StaleQueue(); // the first row too: all rows see the same queue table
-                }
-            }
-            if (!stored.tenanted()) {
-                for (NewMessage message : messages) {
-                    if (message.data().groupId() != null) {
-                        if (Rows.markTenanted(c, queue, message.data())) {
-                            forgetQueue(queue.key());
-                        }
-                        break;
-                    }
-                }
-            }
-            return sent;
+        if (!MessageRows.insertStandard(c, queue.incarnation(), messages)) {
+            throw new QueueCache.StaleQueue();
         }
+        if (!stored.tenanted()) {
+            for (NewMessage message : messages) {
+                if (message.data().groupId() != null) {
+                    if (Rows.markTenanted(c, queue, message.data())) {
+                        forgetQueue(queue.key());
+                    }
+                    break;
+                }
+            }
+        }
+        return messages.stream().map(message -> new Sent(message.data().messageId(), null, false)).toList();
     }
 
     /** FIFO sends hold their queue's row lock: sequence numbers in send order, deduplication decided atomically. */

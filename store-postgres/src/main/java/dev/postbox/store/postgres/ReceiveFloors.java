@@ -22,7 +22,9 @@ import java.util.function.LongConsumer;
  * visibility change). So what a floored scan can miss is a row written by a statement whose "now" was more than
  * {@link #MARGIN} before its commit (a slow send or receive, a node whose clock is behind) and a row held by a
  * receive that rolled back. A scan from the head finds those: every {@link #RESCAN_EVERY}, and whenever the floored
- * scan finds nothing (so an empty answer is always a full look, and a long poll never waits on a straggler).
+ * scan finds nothing (so an empty answer is always a full look, and a long poll never waits on a straggler; receives
+ * that went together, decision 0017, share one scan: a share that came out empty was answered by a scan that found
+ * others).
  *
  * <p>The floor's age is real time, like the queue cache's: it bounds how long a straggler waits, not an SQS
  * semantic.

@@ -71,8 +71,7 @@ public final class PostgresQueueStore implements QueueStore {
     private final QueueCache cache = new QueueCache();
     private final Receiving receiving;
     private final Coalescer<QueueKey, Items<NewMessage>, List<Sent>> sends = new Coalescer<>(Coalescer.PARALLEL,
-            Coalescer.MAX_REQUESTS, (key, together) -> asOneStep(together, (messages, now) -> sendAlone(key, messages,
-            now)));
+            Coalescer.MAX_REQUESTS, this::sendTogether);
     private final Coalescer<QueueKey, Items<Receipt>, List<DeleteOutcome>> deletes = new Coalescer<>(Coalescer.PARALLEL,
             Coalescer.MAX_REQUESTS, this::deleteTogether);
     private final byte[] receiptHandleSecret;
@@ -243,6 +242,11 @@ public final class PostgresQueueStore implements QueueStore {
         });
     }
 
+    /** Sends that meet go as one step (of any queue: on a FIFO queue too, they are as if sent one after another). */
+    private CompletableFuture<List<List<Sent>>> sendTogether(QueueKey key, List<Items<NewMessage>> together) {
+        return asOneStep(together, (messages, now) -> sendAlone(key, messages, now));
+    }
+
     private CompletableFuture<List<Sent>> sendAlone(QueueKey key, List<NewMessage> messages, Instant now) {
         return transactions.run(c -> {
             List<Sent> sent = withQueue(c, key, stored -> {
@@ -356,7 +360,7 @@ public final class PostgresQueueStore implements QueueStore {
 
     @Override
     public CompletableFuture<DeleteOutcome> delete(QueueKey key, long sequence, int receiveCount, Instant now) {
-        if (standard(key)) {
+        if (cache.cachedAsStandard(key)) {
             return deletes.submit(key, new Items<>(List.of(new Receipt(sequence, receiveCount)), now))
                     .thenApply(List::getFirst);
         }
@@ -394,7 +398,7 @@ public final class PostgresQueueStore implements QueueStore {
      */
     @Override
     public List<CompletableFuture<DeleteOutcome>> deleteAll(QueueKey key, List<Receipt> receipts, Instant now) {
-        CompletableFuture<List<DeleteOutcome>> all = standard(key)
+        CompletableFuture<List<DeleteOutcome>> all = cache.cachedAsStandard(key)
                 ? deletes.submit(key, new Items<>(receipts, now)) : deleteAlone(key, receipts, now);
         List<CompletableFuture<DeleteOutcome>> each = new ArrayList<>(receipts.size());
         for (int i = 0; i < receipts.size(); i++) {
@@ -418,11 +422,6 @@ public final class PostgresQueueStore implements QueueStore {
 
     Steps steps() {
         return new Steps(sends.steps(), receiving.receiveSteps(), deletes.steps());
-    }
-
-    /** Whether the queue is cached as a standard queue (whose deletes may go together). */
-    private boolean standard(QueueKey key) {
-        return cache.fresh(key).filter(queue -> !queue.record().fifo()).isPresent();
     }
 
     private CompletableFuture<List<DeleteOutcome>> deleteAlone(QueueKey key, List<Receipt> receipts, Instant now) {

@@ -59,6 +59,14 @@ final class QueueCache {
         return Optional.of(entry.queue());
     }
 
+    /**
+     * Whether the queue is cached, fresh, as a standard queue: then its requests may go together (decision 0017).
+     * Not cached, or FIFO: they go one by one (and the first loads it).
+     */
+    boolean cachedAsStandard(QueueKey key) {
+        return fresh(key).filter(queue -> !queue.record().fifo()).isPresent();
+    }
+
     /** Loads the queue afresh and caches it (or forgets it, when it does not exist). */
     Optional<StoredQueue> load(QueueKey key, Loader loader) throws SQLException {
         long loadedAt = System.nanoTime();

@@ -105,7 +105,7 @@ final class Receiving {
      */
     CompletableFuture<List<Delivery>> receive(QueueKey key, Receive receive, Instant now) {
         boolean plain = receive.redrive() == null && receive.attemptId() == null;
-        if (plain && cache.fresh(key).filter(queue -> !queue.record().fifo()).isPresent()) {
+        if (plain && cache.cachedAsStandard(key)) {
             return together.submit(new Lane(key, receive.visibilityTimeout()), new Asked(receive.max(), now));
         }
         return alone(key, receive, now, false);

@@ -34,6 +34,13 @@ public enum ErrorCode {
     MALFORMED_REQUEST("SerializationException", "MalformedQueryString", 400, false),
     REQUEST_TOO_LARGE("RequestEntityTooLargeException", "RequestEntityTooLarge", 413, false),
     SERVICE_UNAVAILABLE("ServiceUnavailableException", "ServiceUnavailable", 503, false),
+    // Authentication and authorization, as AWS's front door answers them: JSON shape names as its JSON services
+    // name them (DynamoDB's documented common errors), query codes as SQS's query protocol does.
+    MISSING_AUTHENTICATION_TOKEN("MissingAuthenticationTokenException", "MissingAuthenticationToken", 403, false),
+    INVALID_CLIENT_TOKEN_ID("UnrecognizedClientException", "InvalidClientTokenId", 403, false),
+    SIGNATURE_DOES_NOT_MATCH("InvalidSignatureException", "SignatureDoesNotMatch", 403, false),
+    INCOMPLETE_SIGNATURE("IncompleteSignatureException", "IncompleteSignature", 400, false),
+    ACCESS_DENIED("AccessDeniedException", "AccessDenied", 403, false),
     INTERNAL_ERROR("InternalFailure", "InternalError", 500, false);
 
     private final String shapeName;

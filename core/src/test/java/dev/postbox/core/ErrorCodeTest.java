@@ -64,7 +64,18 @@ class ErrorCodeTest {
             Map.entry(ErrorCode.SERVICE_UNAVAILABLE, new Wire("ServiceUnavailableException", "ServiceUnavailable",
                     503, false, "Receiver")),
             Map.entry(ErrorCode.INTERNAL_ERROR, new Wire("InternalFailure", "InternalError", 500, false,
-                    "Receiver")));
+                    "Receiver")),
+            // Authentication (issue 20): query codes as SQS answers them, JSON shapes as AWS's JSON services do.
+            Map.entry(ErrorCode.MISSING_AUTHENTICATION_TOKEN, new Wire("MissingAuthenticationTokenException",
+                    "MissingAuthenticationToken", 403, false, "Sender")),
+            Map.entry(ErrorCode.INVALID_CLIENT_TOKEN_ID, new Wire("UnrecognizedClientException",
+                    "InvalidClientTokenId", 403, false, "Sender")),
+            Map.entry(ErrorCode.SIGNATURE_DOES_NOT_MATCH, new Wire("InvalidSignatureException",
+                    "SignatureDoesNotMatch", 403, false, "Sender")),
+            Map.entry(ErrorCode.INCOMPLETE_SIGNATURE, new Wire("IncompleteSignatureException",
+                    "IncompleteSignature", 400, false, "Sender")),
+            Map.entry(ErrorCode.ACCESS_DENIED, new Wire("AccessDeniedException", "AccessDenied", 403, false,
+                    "Sender")));
 
     @Test
     void everyErrorHasTheWireIdentityOfTheCatalogue() {

@@ -20,10 +20,15 @@ final class JsonSdkClient implements SqsClientUnderTest {
     private final SqsClient sqs;
 
     JsonSdkClient(String endpoint) {
+        this(endpoint, "AKIDJSON", "secret");
+    }
+
+    JsonSdkClient(String endpoint, String accessKeyId, String secretAccessKey) {
         sqs = SqsClient.builder()
                 .endpointOverride(URI.create(endpoint))
                 .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDJSON", "secret")))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKeyId,
+                        secretAccessKey)))
                 .checksumValidationEnabled(true)
                 .httpClient(UrlConnectionHttpClient.builder().socketTimeout(Duration.ofSeconds(40)).build())
                 .overrideConfiguration(c -> c.retryStrategy(b -> b.maxAttempts(1))

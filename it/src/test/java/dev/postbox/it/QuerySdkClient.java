@@ -27,9 +27,13 @@ final class QuerySdkClient implements SqsClientUnderTest {
     private final AmazonSQS sqs;
 
     QuerySdkClient(String endpoint) {
+        this(endpoint, "AKIDQUERY", "secret");
+    }
+
+    QuerySdkClient(String endpoint, String accessKeyId, String secretAccessKey) {
         sqs = AmazonSQSClientBuilder.standard()
                 .withEndpointConfiguration(new AwsClientBuilder.EndpointConfiguration(endpoint, "us-east-1"))
-                .withCredentials(new AWSStaticCredentialsProvider(new BasicAWSCredentials("AKIDQUERY", "secret")))
+                .withCredentials(new AWSStaticCredentialsProvider(new BasicAWSCredentials(accessKeyId, secretAccessKey)))
                 .withClientConfiguration(new ClientConfiguration().withMaxErrorRetry(0).withSocketTimeout(40_000))
                 .withRequestHandlers(new RequestHandler2() {
                     @Override

@@ -52,9 +52,30 @@ abstract class SpecSupport {
         return Map.of(PostboxConfig.STORAGE_KIND, "postgres", PostboxConfig.STORAGE_POSTGRES_URL, TestPostgres.url());
     }
 
+    /** Who may call: no authentication unless a variant runs the spec with signatures checked. */
+    Map<String, String> authFlags() throws java.io.IOException {
+        return Map.of();
+    }
+
+    /**
+     * Auth flags for the variants that run a spec with SigV4 checked: the spec's two clients' credentials (SDK v2's
+     * AKIDJSON, SDK v1's AKIDQUERY, both with the secret "secret") as the identities of an identities file.
+     */
+    static Map<String, String> sigV4() throws java.io.IOException {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("postbox-identities", ".json");
+        java.nio.file.Files.writeString(file, """
+                {"identities": [
+                  {"accessKeyId": "AKIDJSON", "secretAccessKey": "secret", "principalId": "AIDAJSONCLIENT"},
+                  {"accessKeyId": "AKIDQUERY", "secretAccessKey": "secret", "principalId": "AIDAQUERYCLIENT"}
+                ]}
+                """);
+        return Map.of(PostboxConfig.AUTH_MODE, "sigv4", PostboxConfig.AUTH_IDENTITIES_FILE, file.toString());
+    }
+
     @BeforeAll
     void startServer() throws java.io.IOException {
         Map<String, String> flags = new java.util.HashMap<>(storageFlags());
+        flags.putAll(authFlags());
         flags.put(PostboxConfig.HTTP_PORT, "0");
         server = PostboxServer.start(PostboxConfig.resolve(null, Map.of(), flags), clock);
         sqs = newClient(server.endpoint());

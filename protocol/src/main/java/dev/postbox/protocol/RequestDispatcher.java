@@ -13,8 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * One HTTP request in, one HTTP response out: detects the protocol (AWS JSON 1.0 by {@code X-Amz-Target}, else the
@@ -28,7 +26,6 @@ public final class RequestDispatcher {
     private static final String TARGET_PREFIX = "AmazonSQS.";
     private static final byte[] EMPTY_JSON_OBJECT = "{}".getBytes(StandardCharsets.UTF_8);
     private static final byte[] UNKNOWN_OPERATION = "<UnknownOperationException/>".getBytes(StandardCharsets.UTF_8);
-    private static final Pattern CREDENTIAL = Pattern.compile("Credential=([^/,\\s]+)/");
 
     /**
      * @param region        region in ARNs
@@ -42,10 +39,17 @@ public final class RequestDispatcher {
 
     private final SqsApi api;
     private final Settings settings;
+    private final Authenticator authenticator;
 
+    /** Without authentication ({@link Authenticator#none}). */
     public RequestDispatcher(SqsApi api, Settings settings) {
+        this(api, settings, Authenticator.none(settings.accountId()));
+    }
+
+    public RequestDispatcher(SqsApi api, Settings settings, Authenticator authenticator) {
         this.api = api;
         this.settings = settings;
+        this.authenticator = authenticator;
     }
 
     /**
@@ -216,15 +220,9 @@ public final class RequestDispatcher {
             String host = request.header("host");
             baseUrl = "http://" + (host == null || host.isEmpty() ? "localhost" : host);
         }
-        String callerId = settings.accountId();
-        String authorization = request.header("authorization");
-        if (authorization != null) {
-            Matcher credential = CREDENTIAL.matcher(authorization);
-            if (credential.find()) {
-                callerId = credential.group(1);
-            }
-        }
-        return new CallContext(baseUrl, callerId, settings.region(), waits, request.header("x-amzn-trace-id"));
+        Authenticator.Caller caller = authenticator.authenticate(request);
+        return new CallContext(baseUrl, caller.principalId(), settings.region(), waits,
+                request.header("x-amzn-trace-id"));
     }
 
     private static HttpExchange.Response error(Protocol protocol, ErrorCode code, String message, String requestId) {

@@ -109,6 +109,14 @@ public final class Main {
         stopped.await();
     }
 
+    private static boolean isLoopback(String host) {
+        try {
+            return java.net.InetAddress.getByName(host).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
+
     /** Resolves the configuration from the parsed flags, starts the server and prints where it listens. */
     PostboxServer start() {
         Map<String, String> values = new HashMap<>();
@@ -128,7 +136,13 @@ public final class Main {
             case POSTGRES -> "postgres at " + config.postgres().url().replaceFirst("\\?.*", "");
         };
         out.println("Postbox listening on " + server.endpoint() + " (storage: " + storageText + ", region "
-                + config.region() + ", account " + config.accountId() + ")");
+                + config.region() + ", account " + config.accountId() + ", auth "
+                + config.auth().mode().name().toLowerCase(java.util.Locale.ROOT) + ")");
+        if (config.auth().mode() == PostboxConfig.AuthMode.OFF && !isLoopback(config.host())) {
+            out.println("WARNING: auth.mode is off and Postbox listens on " + config.host() + ", not only on"
+                    + " loopback: anyone who reaches this port can read, delete and purge every queue. Set"
+                    + " auth.mode=sigv4 (docs/security.md), or listen on 127.0.0.1.");
+        }
         out.flush();
         return server;
     }

@@ -25,13 +25,34 @@ import java.util.regex.Pattern;
 public record PostboxConfig(String host, int port, StorageKind storage, Path dataDir, FsyncPolicy fsync,
                             Duration fsyncInterval, int commitLogSegmentBytes, String accountId, String region,
                             String publicBaseUrl, int maxRequestBytes, Duration queueReuseDelay,
-                            Duration purgeInterval, PostgresOptions postgres) {
+                            Duration purgeInterval, PostgresOptions postgres, Auth auth) {
 
     /**
      * {@code embedded}: durable, in the data directory (default). {@code memory}: ephemeral, for tests.
      * {@code postgres}: in a PostgreSQL database that several nodes may share.
      */
     public enum StorageKind { EMBEDDED, MEMORY, POSTGRES }
+
+    /**
+     * Who may call: {@code off} lets every request in (local development, the default); {@code sigv4} lets in only
+     * requests signed (AWS Signature Version 4) with the credentials of an identity: the configured access key, or
+     * one of the identities file's (read again when it changes).
+     *
+     * @param accessKeyId     the configured identity's key, or null
+     * @param secretAccessKey its secret, or null; never printed
+     * @param accountId       its account, and that of identities-file entries that name none
+     * @param identitiesFile  the identities file, or null
+     */
+    public record Auth(AuthMode mode, String accessKeyId, String secretAccessKey, String accountId,
+                       Path identitiesFile) {
+        @Override
+        public String toString() {
+            return "Auth[mode=" + mode + ", accessKeyId=" + accessKeyId + ", accountId=" + accountId
+                    + ", identitiesFile=" + identitiesFile + "]";
+        }
+    }
+
+    public enum AuthMode { OFF, SIGV4 }
 
     public static final String HTTP_HOST = "http.host";
     public static final String HTTP_PORT = "http.port";
@@ -54,6 +75,11 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
     public static final String SQS_REGION = "sqs.region";
     public static final String SQS_QUEUE_REUSE_DELAY_SECONDS = "sqs.queue-reuse-delay-seconds";
     public static final String SQS_PURGE_INTERVAL_SECONDS = "sqs.purge-interval-seconds";
+    public static final String AUTH_MODE = "auth.mode";
+    public static final String AUTH_ACCESS_KEY_ID = "auth.access-key-id";
+    public static final String AUTH_SECRET_ACCESS_KEY = "auth.secret-access-key";
+    public static final String AUTH_ACCOUNT_ID = "auth.account-id";
+    public static final String AUTH_IDENTITIES_FILE = "auth.identities-file";
 
     private static final Map<String, String> DEFAULTS = Map.ofEntries(
             Map.entry(HTTP_HOST, "127.0.0.1"),
@@ -73,13 +99,15 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
             Map.entry(SQS_ACCOUNT_ID, "000000000000"),
             Map.entry(SQS_REGION, "us-east-1"),
             Map.entry(SQS_QUEUE_REUSE_DELAY_SECONDS, "60"),
-            Map.entry(SQS_PURGE_INTERVAL_SECONDS, "60"));
+            Map.entry(SQS_PURGE_INTERVAL_SECONDS, "60"),
+            Map.entry(AUTH_MODE, "off"));
     private static final Set<String> KEYS = Set.of(HTTP_HOST, HTTP_PORT, HTTP_PUBLIC_BASE_URL, HTTP_MAX_REQUEST_BYTES,
             STORAGE_KIND, STORAGE_DATA_DIR, STORAGE_FSYNC, STORAGE_FSYNC_INTERVAL_MS, STORAGE_COMMIT_LOG_SEGMENT_BYTES,
             STORAGE_POSTGRES_URL, STORAGE_POSTGRES_PASSWORD, STORAGE_POSTGRES_POOL_SIZE,
             STORAGE_POSTGRES_CONNECTION_TIMEOUT_MS, STORAGE_POSTGRES_NOTIFY, STORAGE_POSTGRES_POLL_INTERVAL_MS,
             SQS_ACCOUNT_ID, SQS_REGION,
-            SQS_QUEUE_REUSE_DELAY_SECONDS, SQS_PURGE_INTERVAL_SECONDS);
+            SQS_QUEUE_REUSE_DELAY_SECONDS, SQS_PURGE_INTERVAL_SECONDS, AUTH_MODE, AUTH_ACCESS_KEY_ID,
+            AUTH_SECRET_ACCESS_KEY, AUTH_ACCOUNT_ID, AUTH_IDENTITIES_FILE);
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
     private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-\\d+");
 
@@ -194,7 +222,38 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
                 integer(v, STORAGE_COMMIT_LOG_SEGMENT_BYTES, 64 * 1024, 1 << 30), account, region, baseUrl,
                 integer(v, HTTP_MAX_REQUEST_BYTES, 1_100_000, 256 * 1024 * 1024),
                 Duration.ofSeconds(integer(v, SQS_QUEUE_REUSE_DELAY_SECONDS, 0, 3600)),
-                Duration.ofSeconds(integer(v, SQS_PURGE_INTERVAL_SECONDS, 0, 3600)), postgres);
+                Duration.ofSeconds(integer(v, SQS_PURGE_INTERVAL_SECONDS, 0, 3600)), postgres, auth(v, account));
+    }
+
+    private static Auth auth(Map<String, String> v, String serverAccount) {
+        AuthMode mode;
+        try {
+            mode = AuthMode.valueOf(v.get(AUTH_MODE).trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw bad(AUTH_MODE, v.get(AUTH_MODE), "supported modes: off, sigv4");
+        }
+        String key = blankToNull(v.get(AUTH_ACCESS_KEY_ID));
+        String secret = blankToNull(v.get(AUTH_SECRET_ACCESS_KEY));
+        if ((key == null) != (secret == null)) {
+            throw key == null ? bad(AUTH_ACCESS_KEY_ID, "", AUTH_SECRET_ACCESS_KEY + " is given, so the key is needed")
+                    : bad(AUTH_SECRET_ACCESS_KEY, "", AUTH_ACCESS_KEY_ID + " is given, so its secret is needed");
+        }
+        String account = blankToNull(v.get(AUTH_ACCOUNT_ID));
+        if (account == null) {
+            account = serverAccount;
+        } else if (!ACCOUNT.matcher(account).matches()) {
+            throw bad(AUTH_ACCOUNT_ID, account, "an account id is 12 digits");
+        }
+        String file = blankToNull(v.get(AUTH_IDENTITIES_FILE));
+        if (mode == AuthMode.SIGV4 && key == null && file == null) {
+            throw bad(AUTH_MODE, "sigv4", "it needs " + AUTH_ACCESS_KEY_ID + " and " + AUTH_SECRET_ACCESS_KEY + ", or "
+                    + AUTH_IDENTITIES_FILE);
+        }
+        return new Auth(mode, key, secret, account, file == null ? null : Path.of(file));
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value.trim();
     }
 
     private static int integer(Map<String, String> values, String key, int min, int max) {

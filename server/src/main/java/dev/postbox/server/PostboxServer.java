@@ -1,11 +1,15 @@
 package dev.postbox.server;
 
+import dev.postbox.auth.Identities;
+import dev.postbox.auth.Identity;
+import dev.postbox.auth.SigV4Authenticator;
 import dev.postbox.core.ErrorCode;
 import dev.postbox.core.ReceiptHandles;
 import dev.postbox.core.api.Waits;
 import dev.postbox.core.service.QueueService;
 import dev.postbox.core.store.QueueStore;
 import dev.postbox.core.time.ServiceClock;
+import dev.postbox.protocol.Authenticator;
 import dev.postbox.protocol.HttpExchange;
 import dev.postbox.protocol.RequestDispatcher;
 import dev.postbox.store.memory.InMemoryQueueStore;
@@ -27,6 +31,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.InstantSource;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -63,6 +68,7 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
     private PostboxServer(PostboxConfig config, ServiceClock clock) {
         this.config = config;
         this.clock = clock;
+        Authenticator authenticator = authenticator(config); // before the store opens: a bad file fails cleanly
         this.store = switch (config.storage()) {
             case MEMORY -> new InMemoryQueueStore();
             case EMBEDDED -> RocksDbQueueStore.open(new Journal.Settings(config.dataDir(), config.fsync(),
@@ -72,9 +78,29 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
         this.service = new QueueService(store, clock, new ReceiptHandles(store.receiptHandleSecret()),
                 new QueueService.Settings(config.accountId(), config.queueReuseDelay(), config.purgeInterval()));
         this.dispatcher = new RequestDispatcher(service, new RequestDispatcher.Settings(config.region(),
-                config.accountId(), config.publicBaseUrl()));
+                config.accountId(), config.publicBaseUrl()), authenticator);
         this.eventLoops = new NioEventLoopGroup(Runtime.getRuntime().availableProcessors(),
                 new DefaultThreadFactory("postbox-http", true));
+    }
+
+    /**
+     * The door of {@code auth.mode}. A signature's 15-minute window is judged on the wall clock, not on the service's
+     * clock: tests move the latter by days while their SDK clients sign with the real time.
+     */
+    private static Authenticator authenticator(PostboxConfig config) {
+        PostboxConfig.Auth auth = config.auth();
+        if (auth.mode() == PostboxConfig.AuthMode.OFF) {
+            return Authenticator.none(config.accountId());
+        }
+        Identity configured = auth.accessKeyId() == null ? null : new Identity(auth.accessKeyId(),
+                auth.secretAccessKey(), auth.accountId(), auth.accessKeyId(), null);
+        try {
+            return new SigV4Authenticator(Identities.of(configured, auth.identitiesFile(), auth.accountId()),
+                    InstantSource.system());
+        } catch (IllegalArgumentException e) {
+            throw new PostboxConfig.ConfigException("invalid " + PostboxConfig.AUTH_IDENTITIES_FILE + ": "
+                    + e.getMessage());
+        }
     }
 
     private void listen() {

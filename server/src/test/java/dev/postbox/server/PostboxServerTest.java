@@ -219,4 +219,29 @@ class PostboxServerTest {
         assertThatThrownBy(() -> PostboxConfig.resolve(null, Map.of("POSTBOX_STORAGE_POSTGRES_NOTIFY", "sometimes"),
                 postgres)).hasMessageContaining("storage.postgres.notify").hasMessageContaining("sometimes");
     }
+
+    @Test
+    void authIsOffByDefaultAndSigV4NeedsCredentialsWhichAreNeverShown(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        assertThat(PostboxConfig.defaults().auth().mode()).isEqualTo(PostboxConfig.AuthMode.OFF);
+        assertThatThrownBy(() -> PostboxConfig.resolve(null, Map.of("POSTBOX_AUTH_MODE", "sigv4"), Map.of()))
+                .hasMessageContaining("auth.mode").hasMessageContaining("auth.access-key-id")
+                .hasMessageContaining("auth.identities-file");
+        assertThatThrownBy(() -> PostboxConfig.resolve(null, Map.of("POSTBOX_AUTH_MODE", "kerberos"), Map.of()))
+                .hasMessageContaining("auth.mode").hasMessageContaining("kerberos");
+        assertThatThrownBy(() -> PostboxConfig.resolve(null, Map.of("POSTBOX_AUTH_ACCESS_KEY_ID", "AKID"), Map.of()))
+                .hasMessageContaining("auth.secret-access-key");
+        PostboxConfig config = PostboxConfig.resolve(null, Map.of("POSTBOX_AUTH_MODE", "sigv4",
+                "POSTBOX_AUTH_ACCESS_KEY_ID", "AKIDTEAM", "POSTBOX_AUTH_SECRET_ACCESS_KEY", "t0p-s3cret"), Map.of());
+        assertThat(config.auth().accountId()).isEqualTo("000000000000");
+        assertThat(config.toString()).contains("AKIDTEAM").doesNotContain("t0p-s3cret");
+
+        Path broken = dir.resolve("identities.json");
+        java.nio.file.Files.writeString(broken, "{\"identities\": [{\"accessKeyId\": \"AKID\"}]}");
+        PostboxConfig withBrokenFile = PostboxConfig.resolve(null, Map.of("POSTBOX_AUTH_MODE", "sigv4",
+                "POSTBOX_AUTH_IDENTITIES_FILE", broken.toString()), Map.of(PostboxConfig.HTTP_PORT, "0",
+                PostboxConfig.STORAGE_KIND, "memory"));
+        assertThatThrownBy(() -> PostboxServer.start(withBrokenFile)).isInstanceOf(PostboxConfig.ConfigException.class)
+                .hasMessageContaining("auth.identities-file").hasMessageContaining("secretAccessKey");
+    }
 }

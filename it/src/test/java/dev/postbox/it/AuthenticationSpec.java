@@ -1,0 +1,84 @@
+package dev.postbox.it;
+
+import dev.postbox.server.PostboxConfig;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.sqs.model.ListQueuesRequest;
+import software.amazon.awssdk.services.sqs.model.Message;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * With {@code auth.mode=sigv4}: who a signed request is (the {@code SenderId} of what it sends), and how the SDKs see
+ * a request that is not let in: the error code, status and message each SDK parses from the answer in its protocol.
+ */
+abstract class AuthenticationSpec extends SpecSupport {
+    private Path identitiesFile;
+
+    abstract SqsClientUnderTest newClient(String endpoint, String accessKeyId, String secretAccessKey);
+
+    /** The principal of the spec client's identity. */
+    private String principal() {
+        return sqs.protocol().equals("json") ? "AIDAJSONCLIENT" : "AIDAQUERYCLIENT";
+    }
+
+    @Override
+    Map<String, String> authFlags() throws java.io.IOException {
+        Map<String, String> flags = sigV4();
+        identitiesFile = Path.of(flags.get(PostboxConfig.AUTH_IDENTITIES_FILE));
+        return flags;
+    }
+
+    @Test
+    void theSenderIdOfAMessageIsThePrincipalOfTheIdentityThatSentIt() {
+        String queueUrl = createQueue();
+        send(queueUrl, "signed");
+        List<Message> received = receive(queueUrl, 1);
+        assertThat(received).hasSize(1);
+        assertThat(received.get(0).attributesAsStrings()).containsEntry("SenderId", principal());
+    }
+
+    @Test
+    void anUnknownAccessKeyIsAnInvalidClientToken() {
+        try (SqsClientUnderTest stranger = newClient(server.endpoint(), "AKIDSTRANGER", "secret")) {
+            assertSqsError(() -> stranger.listQueues(ListQueuesRequest.builder().build()), "InvalidClientTokenId",
+                    403, "The security token included in the request is invalid.");
+        }
+    }
+
+    @Test
+    void aWrongSecretDoesNotMatch() {
+        try (SqsClientUnderTest guesser = newClient(server.endpoint(), sqs.protocol().equals("json") ? "AKIDJSON"
+                : "AKIDQUERY", "guessed")) {
+            assertSqsError(() -> guesser.listQueues(ListQueuesRequest.builder().build()), "SignatureDoesNotMatch",
+                    403, "The request signature we calculated does not match the signature you provided.");
+        }
+    }
+
+    @Test
+    void anIdentityAddedToTheFileIsLetInWithoutARestart() throws Exception {
+        try (SqsClientUnderTest newcomer = newClient(server.endpoint(), "AKIDNEWCOMER", "new-secret")) {
+            assertSqsError(() -> newcomer.listQueues(ListQueuesRequest.builder().build()), "InvalidClientTokenId",
+                    403, "invalid");
+            String identities = Files.readString(identitiesFile);
+            Files.writeString(identitiesFile, identities.replace("]}", ", {\"accessKeyId\": \"AKIDNEWCOMER\","
+                    + " \"secretAccessKey\": \"new-secret\"}]}"));
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (true) {
+                try {
+                    newcomer.listQueues(ListQueuesRequest.builder().build());
+                    break;
+                } catch (SqsClientUnderTest.SqsError e) {
+                    if (System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                    Thread.sleep(200); // the file is looked at once a second
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,16 @@
+package dev.postbox.it;
+
+import java.util.Map;
+
+/** {@link RedriveSpec} through AWS SDK for Java v1 (query protocol), every request's signature checked (auth.mode sigv4). */
+class RedriveSigV4QueryIT extends RedriveSpec {
+    @Override
+    SqsClientUnderTest newClient(String endpoint) {
+        return new QuerySdkClient(endpoint);
+    }
+
+    @Override
+    Map<String, String> authFlags() throws java.io.IOException {
+        return sigV4();
+    }
+}

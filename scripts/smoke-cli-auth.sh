@@ -59,5 +59,24 @@ curl -s "${url/X-Amz-Expires=60/X-Amz-Expires=61}" | grep -q "SignatureDoesNotMa
 
 kill -TERM "$pid"; wait "$pid" || true
 if grep -qE "Exception|\bat [a-z]+\.[a-z]|smoke-secret" "$log"; then fail "stack trace or secret in server output"; fi
+
+# The same identity over HTTPS (the test CA of the spec module), the aws CLI trusting that CA.
+tls="$root/it/src/test/resources/tls"
+endpoint="https://localhost:$port"
+POSTBOX_AUTH_MODE=sigv4 POSTBOX_AUTH_ACCESS_KEY_ID=AKIDSMOKE POSTBOX_AUTH_SECRET_ACCESS_KEY=smoke-secret \
+  POSTBOX_HTTP_TLS_CERTIFICATE_FILE="$tls/server.pem" POSTBOX_HTTP_TLS_PRIVATE_KEY_FILE="$tls/server-key.pem" \
+  "$root/postbox" --port "$port" --storage memory >"$log" 2>&1 &
+pid=$!
+for _ in $(seq 1 150); do
+  curl -fs --cacert "$tls/ca.pem" "$endpoint/health" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+grep -q "Postbox listening on https://" "$log" || fail "no 'listening on https://' line"
+queue_url=$(AWS_ACCESS_KEY_ID=AKIDSMOKE AWS_SECRET_ACCESS_KEY=smoke-secret aws --endpoint-url "$endpoint" \
+  --ca-bundle "$tls/ca.pem" sqs create-queue --queue-name smoke-tls --output json \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["QueueUrl"])')
+[ "$queue_url" = "$endpoint/000000000000/smoke-tls" ] || fail "unexpected queue URL over TLS: $queue_url"
+if curl -s --max-time 5 "http://localhost:$port/health" | grep -q UP; then fail "plain HTTP served on the TLS port"; fi
+kill -TERM "$pid"; wait "$pid" || true
 trap - EXIT
 echo "smoke (auth): 1 passed, 0 failed"

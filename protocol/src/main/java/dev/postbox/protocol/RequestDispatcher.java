@@ -31,8 +31,13 @@ public final class RequestDispatcher {
      * @param region        region in ARNs
      * @param accountId     the account of this server (the SenderId of unsigned requests)
      * @param publicBaseUrl scheme://host:port that queue URLs start with; null to use the request's Host
+     * @param scheme        the scheme of queue URLs made from the Host header: {@code https} when the server serves
+     *                      TLS
      */
-    public record Settings(String region, String accountId, String publicBaseUrl) {
+    public record Settings(String region, String accountId, String publicBaseUrl, String scheme) {
+        public Settings(String region, String accountId, String publicBaseUrl) {
+            this(region, accountId, publicBaseUrl, "http");
+        }
     }
 
     private enum Protocol { JSON, QUERY }
@@ -218,7 +223,7 @@ public final class RequestDispatcher {
         String baseUrl = settings.publicBaseUrl();
         if (baseUrl == null) {
             String host = request.header("host");
-            baseUrl = "http://" + (host == null || host.isEmpty() ? "localhost" : host);
+            baseUrl = settings.scheme() + "://" + (host == null || host.isEmpty() ? "localhost" : host);
         }
         Authenticator.Caller caller = authenticator.authenticate(request);
         return new CallContext(baseUrl, caller.principalId(), settings.region(), waits,

@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
 public record PostboxConfig(String host, int port, StorageKind storage, Path dataDir, FsyncPolicy fsync,
                             Duration fsyncInterval, int commitLogSegmentBytes, String accountId, String region,
                             String publicBaseUrl, int maxRequestBytes, Duration queueReuseDelay,
-                            Duration purgeInterval, PostgresOptions postgres, Auth auth) {
+                            Duration purgeInterval, PostgresOptions postgres, Auth auth, Tls tls) {
 
     /**
      * {@code embedded}: durable, in the data directory (default). {@code memory}: ephemeral, for tests.
@@ -54,10 +54,19 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
 
     public enum AuthMode { OFF, SIGV4 }
 
+    /**
+     * HTTPS instead of HTTP: the server's certificate chain and its private key, both PEM (the key PKCS#8, as
+     * {@code openssl pkcs8 -topk8 -nocrypt} writes it).
+     */
+    public record Tls(Path certificateFile, Path privateKeyFile) {
+    }
+
     public static final String HTTP_HOST = "http.host";
     public static final String HTTP_PORT = "http.port";
     public static final String HTTP_PUBLIC_BASE_URL = "http.public-base-url";
     public static final String HTTP_MAX_REQUEST_BYTES = "http.max-request-bytes";
+    public static final String HTTP_TLS_CERTIFICATE_FILE = "http.tls.certificate-file";
+    public static final String HTTP_TLS_PRIVATE_KEY_FILE = "http.tls.private-key-file";
     public static final String STORAGE_KIND = "storage.kind";
     public static final String STORAGE_DATA_DIR = "storage.data-dir";
     public static final String STORAGE_FSYNC = "storage.fsync";
@@ -102,6 +111,7 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
             Map.entry(SQS_PURGE_INTERVAL_SECONDS, "60"),
             Map.entry(AUTH_MODE, "off"));
     private static final Set<String> KEYS = Set.of(HTTP_HOST, HTTP_PORT, HTTP_PUBLIC_BASE_URL, HTTP_MAX_REQUEST_BYTES,
+            HTTP_TLS_CERTIFICATE_FILE, HTTP_TLS_PRIVATE_KEY_FILE,
             STORAGE_KIND, STORAGE_DATA_DIR, STORAGE_FSYNC, STORAGE_FSYNC_INTERVAL_MS, STORAGE_COMMIT_LOG_SEGMENT_BYTES,
             STORAGE_POSTGRES_URL, STORAGE_POSTGRES_PASSWORD, STORAGE_POSTGRES_POOL_SIZE,
             STORAGE_POSTGRES_CONNECTION_TIMEOUT_MS, STORAGE_POSTGRES_NOTIFY, STORAGE_POSTGRES_POLL_INTERVAL_MS,
@@ -222,7 +232,26 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
                 integer(v, STORAGE_COMMIT_LOG_SEGMENT_BYTES, 64 * 1024, 1 << 30), account, region, baseUrl,
                 integer(v, HTTP_MAX_REQUEST_BYTES, 1_100_000, 256 * 1024 * 1024),
                 Duration.ofSeconds(integer(v, SQS_QUEUE_REUSE_DELAY_SECONDS, 0, 3600)),
-                Duration.ofSeconds(integer(v, SQS_PURGE_INTERVAL_SECONDS, 0, 3600)), postgres, auth(v, account));
+                Duration.ofSeconds(integer(v, SQS_PURGE_INTERVAL_SECONDS, 0, 3600)), postgres, auth(v, account), tls(v));
+    }
+
+    private static Tls tls(Map<String, String> v) {
+        String certificate = blankToNull(v.get(HTTP_TLS_CERTIFICATE_FILE));
+        String key = blankToNull(v.get(HTTP_TLS_PRIVATE_KEY_FILE));
+        if (certificate == null && key == null) {
+            return null;
+        }
+        if (certificate == null || key == null) {
+            throw certificate == null ? bad(HTTP_TLS_CERTIFICATE_FILE, "", HTTP_TLS_PRIVATE_KEY_FILE
+                    + " is given, so its certificate is needed") : bad(HTTP_TLS_PRIVATE_KEY_FILE, "",
+                    HTTP_TLS_CERTIFICATE_FILE + " is given, so its private key is needed");
+        }
+        for (String[] file : new String[][]{{HTTP_TLS_CERTIFICATE_FILE, certificate}, {HTTP_TLS_PRIVATE_KEY_FILE, key}}) {
+            if (!Files.isReadable(Path.of(file[1]))) {
+                throw bad(file[0], file[1], "no readable file there");
+            }
+        }
+        return new Tls(Path.of(certificate), Path.of(key));
     }
 
     private static Auth auth(Map<String, String> v, String serverAccount) {

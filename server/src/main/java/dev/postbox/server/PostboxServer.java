@@ -27,6 +27,8 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
 import java.net.InetSocketAddress;
@@ -60,6 +62,8 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
     private final QueueStore store;
     private final QueueService service;
     private final RequestDispatcher dispatcher;
+    /** Null: plain HTTP. */
+    private final SslContext tls;
     private final EventLoopGroup eventLoops;
     private final AtomicInteger activeRequests = new AtomicInteger();
     private Channel listener;
@@ -69,6 +73,7 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
         this.config = config;
         this.clock = clock;
         Authenticator authenticator = authenticator(config); // before the store opens: a bad file fails cleanly
+        this.tls = tls(config.tls());
         this.store = switch (config.storage()) {
             case MEMORY -> new InMemoryQueueStore();
             case EMBEDDED -> RocksDbQueueStore.open(new Journal.Settings(config.dataDir(), config.fsync(),
@@ -78,7 +83,7 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
         this.service = new QueueService(store, clock, new ReceiptHandles(store.receiptHandleSecret()),
                 new QueueService.Settings(config.accountId(), config.queueReuseDelay(), config.purgeInterval()));
         this.dispatcher = new RequestDispatcher(service, new RequestDispatcher.Settings(config.region(),
-                config.accountId(), config.publicBaseUrl()), authenticator);
+                config.accountId(), config.publicBaseUrl(), tls == null ? "http" : "https"), authenticator);
         this.eventLoops = new NioEventLoopGroup(Runtime.getRuntime().availableProcessors(),
                 new DefaultThreadFactory("postbox-http", true));
     }
@@ -103,6 +108,20 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
         }
     }
 
+    /** The server's TLS context (null: plain HTTP). */
+    private static SslContext tls(PostboxConfig.Tls tls) {
+        if (tls == null) {
+            return null;
+        }
+        try {
+            return SslContextBuilder.forServer(tls.certificateFile().toFile(), tls.privateKeyFile().toFile()).build();
+        } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
+            throw new PostboxConfig.ConfigException("the TLS certificate " + tls.certificateFile() + " and key "
+                    + tls.privateKeyFile() + " do not make a TLS context (PEM; the key PKCS#8, unencrypted): "
+                    + e.getMessage());
+        }
+    }
+
     private void listen() {
         listener = new ServerBootstrap()
                 .group(eventLoops)
@@ -114,6 +133,9 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
+                        if (tls != null) {
+                            channel.pipeline().addLast(tls.newHandler(channel.alloc()));
+                        }
                         channel.pipeline().addLast(
                                 // Header values are not validated: a control character in a header Postbox does
                                 // not read is no reason to refuse a request (AWS serves it), and no request
@@ -157,7 +179,8 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
 
     public String endpoint() {
         String host = config.host().equals("0.0.0.0") ? "127.0.0.1" : config.host();
-        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port();
+        return (tls == null ? "http://" : "https://") + (host.contains(":") ? "[" + host + "]" : host) + ":"
+                + port();
     }
 
     /** A connection's long polls resume on its event loop and keep their deadlines there, on the server's clock. */

@@ -244,4 +244,20 @@ class PostboxServerTest {
         assertThatThrownBy(() -> PostboxServer.start(withBrokenFile)).isInstanceOf(PostboxConfig.ConfigException.class)
                 .hasMessageContaining("auth.identities-file").hasMessageContaining("secretAccessKey");
     }
+
+    @Test
+    void tlsNeedsACertificateAndAKeyThatRead(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path certificate = dir.resolve("server.pem");
+        java.nio.file.Files.writeString(certificate, "-----BEGIN CERTIFICATE-----\nnot one\n-----END CERTIFICATE-----\n");
+        assertThatThrownBy(() -> PostboxConfig.resolve(null, Map.of(), Map.of(PostboxConfig.HTTP_TLS_CERTIFICATE_FILE,
+                certificate.toString()))).hasMessageContaining("http.tls.private-key-file");
+        assertThatThrownBy(() -> PostboxConfig.resolve(null, Map.of(), Map.of(PostboxConfig.HTTP_TLS_CERTIFICATE_FILE,
+                certificate.toString(), PostboxConfig.HTTP_TLS_PRIVATE_KEY_FILE, dir.resolve("none.pem").toString())))
+                .hasMessageContaining("http.tls.private-key-file").hasMessageContaining("no readable file");
+        PostboxConfig garbage = PostboxConfig.resolve(null, Map.of(), Map.of(PostboxConfig.HTTP_PORT, "0",
+                PostboxConfig.STORAGE_KIND, "memory", PostboxConfig.HTTP_TLS_CERTIFICATE_FILE, certificate.toString(),
+                PostboxConfig.HTTP_TLS_PRIVATE_KEY_FILE, certificate.toString()));
+        assertThatThrownBy(() -> PostboxServer.start(garbage)).isInstanceOf(PostboxConfig.ConfigException.class)
+                .hasMessageContaining("do not make a TLS context");
+    }
 }

@@ -83,14 +83,23 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private final Answerer answerer;
+    private final ListenerLimits.RequestReadTimeout readTimeout;
+    private final int maxPipelined;
     private final Queue<Object> waiting = new ArrayDeque<>();
     private boolean answering;
     /** Where this connection's long polls resume and keep their deadlines; set once the channel has its loop. */
     private Waits waits;
 
-    /** Requests are handed to the answerer on the connection's event loop, which must not block there. */
-    ConnectionHandler(Answerer answerer) {
+    /**
+     * Requests are handed to the answerer on the connection's event loop, which must not block there.
+     *
+     * @param readTimeout  told when a request has arrived whole
+     * @param maxPipelined requests read ahead of the one being answered, at most: one more closes the connection
+     */
+    ConnectionHandler(Answerer answerer, ListenerLimits.RequestReadTimeout readTimeout, int maxPipelined) {
         this.answerer = answerer;
+        this.readTimeout = readTimeout;
+        this.maxPipelined = maxPipelined;
     }
 
     @Override
@@ -104,7 +113,15 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(message);
             return;
         }
+        readTimeout.requestRead();
         if (answering) {
+            if (waiting.size() >= maxPipelined) {
+                LOG.log(System.Logger.Level.DEBUG, "more than http.max-pipelined-requests requests read ahead;"
+                        + " closing " + ctx.channel().remoteAddress());
+                ReferenceCountUtil.release(message);
+                ctx.close();
+                return;
+            }
             waiting.add(message);
             ctx.channel().config().setAutoRead(false);
             return;
@@ -169,6 +186,18 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 ctx.channel().config().setAutoRead(true);
             }
         });
+    }
+
+    /** An idle connection (IdleStateHandler: nothing read or written for a while) closes unless a request is under way. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof io.netty.handler.timeout.IdleStateEvent) {
+            if (!answering && waiting.isEmpty()) {
+                ctx.close();
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(event);
     }
 
     @Override

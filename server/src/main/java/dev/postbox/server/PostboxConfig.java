@@ -25,7 +25,8 @@ import java.util.regex.Pattern;
 public record PostboxConfig(String host, int port, StorageKind storage, Path dataDir, FsyncPolicy fsync,
                             Duration fsyncInterval, int commitLogSegmentBytes, String accountId, String region,
                             String publicBaseUrl, int maxRequestBytes, Duration queueReuseDelay,
-                            Duration purgeInterval, PostgresOptions postgres, Auth auth, Tls tls) {
+                            Duration purgeInterval, PostgresOptions postgres, Auth auth, Tls tls,
+                            Listener listener) {
 
     /**
      * {@code embedded}: durable, in the data directory (default). {@code memory}: ephemeral, for tests.
@@ -61,11 +62,33 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
     public record Tls(Path certificateFile, Path privateKeyFile) {
     }
 
+    /**
+     * What one client can hold of the listener.
+     *
+     * @param maxHeaderBytes       the request line and headers of a request, at most (a larger one is answered 400
+     *                             and the connection closed)
+     * @param maxConnections       open connections at most; one more is closed as soon as it is accepted
+     * @param idleTimeout          a connection with no request in progress and nothing read or written for this long
+     *                             is closed (a long poll in progress is not idle)
+     * @param requestReadTimeout   a request must have arrived whole this long after its first byte, or its
+     *                             connection is closed (a client sending a byte a minute holds nothing for long)
+     * @param maxPipelinedRequests requests read ahead of the one being answered, at most; one more closes the
+     *                             connection
+     */
+    public record Listener(int maxHeaderBytes, int maxConnections, Duration idleTimeout, Duration requestReadTimeout,
+                           int maxPipelinedRequests) {
+    }
+
     public static final String HTTP_HOST = "http.host";
     public static final String HTTP_PORT = "http.port";
     public static final String HTTP_PUBLIC_BASE_URL = "http.public-base-url";
     public static final String HTTP_MAX_REQUEST_BYTES = "http.max-request-bytes";
     public static final String HTTP_TLS_CERTIFICATE_FILE = "http.tls.certificate-file";
+    public static final String HTTP_MAX_HEADER_BYTES = "http.max-header-bytes";
+    public static final String HTTP_MAX_CONNECTIONS = "http.max-connections";
+    public static final String HTTP_IDLE_TIMEOUT_SECONDS = "http.idle-timeout-seconds";
+    public static final String HTTP_REQUEST_READ_TIMEOUT_SECONDS = "http.request-read-timeout-seconds";
+    public static final String HTTP_MAX_PIPELINED_REQUESTS = "http.max-pipelined-requests";
     public static final String HTTP_TLS_PRIVATE_KEY_FILE = "http.tls.private-key-file";
     public static final String STORAGE_KIND = "storage.kind";
     public static final String STORAGE_DATA_DIR = "storage.data-dir";
@@ -94,6 +117,11 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
             Map.entry(HTTP_HOST, "127.0.0.1"),
             Map.entry(HTTP_PORT, "9324"),
             Map.entry(HTTP_MAX_REQUEST_BYTES, Integer.toString(8 * 1024 * 1024)),
+            Map.entry(HTTP_MAX_HEADER_BYTES, Integer.toString(64 * 1024)),
+            Map.entry(HTTP_MAX_CONNECTIONS, "100000"),
+            Map.entry(HTTP_IDLE_TIMEOUT_SECONDS, "120"),
+            Map.entry(HTTP_REQUEST_READ_TIMEOUT_SECONDS, "30"),
+            Map.entry(HTTP_MAX_PIPELINED_REQUESTS, "16"),
             Map.entry(STORAGE_KIND, "embedded"),
             Map.entry(STORAGE_DATA_DIR, "postbox-data"),
             Map.entry(STORAGE_FSYNC, "always"),
@@ -111,7 +139,8 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
             Map.entry(SQS_PURGE_INTERVAL_SECONDS, "60"),
             Map.entry(AUTH_MODE, "off"));
     private static final Set<String> KEYS = Set.of(HTTP_HOST, HTTP_PORT, HTTP_PUBLIC_BASE_URL, HTTP_MAX_REQUEST_BYTES,
-            HTTP_TLS_CERTIFICATE_FILE, HTTP_TLS_PRIVATE_KEY_FILE,
+            HTTP_TLS_CERTIFICATE_FILE, HTTP_TLS_PRIVATE_KEY_FILE, HTTP_MAX_HEADER_BYTES, HTTP_MAX_CONNECTIONS,
+            HTTP_IDLE_TIMEOUT_SECONDS, HTTP_REQUEST_READ_TIMEOUT_SECONDS, HTTP_MAX_PIPELINED_REQUESTS,
             STORAGE_KIND, STORAGE_DATA_DIR, STORAGE_FSYNC, STORAGE_FSYNC_INTERVAL_MS, STORAGE_COMMIT_LOG_SEGMENT_BYTES,
             STORAGE_POSTGRES_URL, STORAGE_POSTGRES_PASSWORD, STORAGE_POSTGRES_POOL_SIZE,
             STORAGE_POSTGRES_CONNECTION_TIMEOUT_MS, STORAGE_POSTGRES_NOTIFY, STORAGE_POSTGRES_POLL_INTERVAL_MS,
@@ -232,7 +261,12 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
                 integer(v, STORAGE_COMMIT_LOG_SEGMENT_BYTES, 64 * 1024, 1 << 30), account, region, baseUrl,
                 integer(v, HTTP_MAX_REQUEST_BYTES, 1_100_000, 256 * 1024 * 1024),
                 Duration.ofSeconds(integer(v, SQS_QUEUE_REUSE_DELAY_SECONDS, 0, 3600)),
-                Duration.ofSeconds(integer(v, SQS_PURGE_INTERVAL_SECONDS, 0, 3600)), postgres, auth(v, account), tls(v));
+                Duration.ofSeconds(integer(v, SQS_PURGE_INTERVAL_SECONDS, 0, 3600)), postgres, auth(v, account), tls(v),
+                new Listener(integer(v, HTTP_MAX_HEADER_BYTES, 8 * 1024, 1024 * 1024),
+                        integer(v, HTTP_MAX_CONNECTIONS, 1, 1_000_000),
+                        Duration.ofSeconds(integer(v, HTTP_IDLE_TIMEOUT_SECONDS, 1, 86_400)),
+                        Duration.ofSeconds(integer(v, HTTP_REQUEST_READ_TIMEOUT_SECONDS, 1, 3600)),
+                        integer(v, HTTP_MAX_PIPELINED_REQUESTS, 1, 10_000)));
     }
 
     private static Tls tls(Map<String, String> v) {

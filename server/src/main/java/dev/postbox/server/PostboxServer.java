@@ -28,6 +28,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
@@ -54,7 +55,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class PostboxServer implements AutoCloseable, ConnectionHandler.Answerer {
     private static final System.Logger LOG = System.getLogger(PostboxServer.class.getName());
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
-    private static final int MAX_REQUEST_LINE_AND_HEADERS = 64 * 1024;
     private static final byte[] HEALTHY = "{\"status\":\"UP\"}".getBytes(StandardCharsets.US_ASCII);
 
     private final PostboxConfig config;
@@ -64,6 +64,7 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
     private final RequestDispatcher dispatcher;
     /** Null: plain HTTP. */
     private final SslContext tls;
+    private ListenerLimits.ConnectionLimit connectionLimit;
     private final EventLoopGroup eventLoops;
     private final AtomicInteger activeRequests = new AtomicInteger();
     private Channel listener;
@@ -123,6 +124,8 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
     }
 
     private void listen() {
+        PostboxConfig.Listener limits = config.listener();
+        connectionLimit = new ListenerLimits.ConnectionLimit(limits.maxConnections());
         listener = new ServerBootstrap()
                 .group(eventLoops)
                 .channel(NioServerSocketChannel.class)
@@ -133,19 +136,24 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
+                        ListenerLimits.RequestReadTimeout readTimeout =
+                                new ListenerLimits.RequestReadTimeout(limits.requestReadTimeout());
+                        channel.pipeline().addLast(connectionLimit,
+                                new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
                         if (tls != null) {
                             channel.pipeline().addLast(tls.newHandler(channel.alloc()));
                         }
-                        channel.pipeline().addLast(
+                        channel.pipeline().addLast(readTimeout,
                                 // Header values are not validated: a control character in a header Postbox does
                                 // not read is no reason to refuse a request (AWS serves it), and no request
                                 // header is ever echoed into a response.
                                 new HttpServerCodec(new HttpDecoderConfig()
-                                        .setMaxInitialLineLength(MAX_REQUEST_LINE_AND_HEADERS)
-                                        .setMaxHeaderSize(MAX_REQUEST_LINE_AND_HEADERS).setMaxChunkSize(8192)
+                                        .setMaxInitialLineLength(limits.maxHeaderBytes())
+                                        .setMaxHeaderSize(limits.maxHeaderBytes()).setMaxChunkSize(8192)
                                         .setValidateHeaders(false)),
                                 new ConnectionHandler.BoundedAggregator(config.maxRequestBytes()),
-                                new ConnectionHandler(PostboxServer.this));
+                                new ConnectionHandler(PostboxServer.this, readTimeout,
+                                        limits.maxPipelinedRequests()));
                     }
                 })
                 .bind(config.host(), config.port())
@@ -170,6 +178,11 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
             throw e;
         }
         return server;
+    }
+
+    /** Connections open now (tests wait for the ones they closed to be seen closed). */
+    int openConnections() {
+        return connectionLimit.open();
     }
 
     /** The port actually bound (useful with port 0). */

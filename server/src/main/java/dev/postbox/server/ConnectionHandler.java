@@ -188,7 +188,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         });
     }
 
-    /** An idle connection (IdleStateHandler: nothing read or written for a while) closes unless a request is under way. */
+    /** An idle connection (IdleStateHandler: nothing read for a while) closes unless a request is under way. */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event instanceof io.netty.handler.timeout.IdleStateEvent) {

@@ -68,7 +68,7 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
      * @param maxHeaderBytes       the request line and headers of a request, at most (a larger one is answered 400
      *                             and the connection closed)
      * @param maxConnections       open connections at most; one more is closed as soon as it is accepted
-     * @param idleTimeout          a connection with no request in progress and nothing read or written for this long
+     * @param idleTimeout          a connection with no request in progress and nothing read for this long
      *                             is closed (a long poll in progress is not idle)
      * @param requestReadTimeout   a request must have arrived whole this long after its first byte, or its
      *                             connection is closed (a client sending a byte a minute holds nothing for long)

@@ -138,8 +138,10 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
                     protected void initChannel(SocketChannel channel) {
                         ListenerLimits.RequestReadTimeout readTimeout =
                                 new ListenerLimits.RequestReadTimeout(limits.requestReadTimeout());
+                        // Idle: nothing read for the timeout. Reads alone are watched (writes only answer requests,
+                        // and a connection is never closed while one is under way): no listener on every write.
                         channel.pipeline().addLast(connectionLimit,
-                                new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+                                new IdleStateHandler(limits.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
                         if (tls != null) {
                             channel.pipeline().addLast(tls.newHandler(channel.alloc()));
                         }

@@ -86,7 +86,7 @@ public final class SigV4Authenticator implements Authenticator {
                 signed.signature().getBytes(StandardCharsets.US_ASCII))) {
             throw new SqsException(ErrorCode.SIGNATURE_DOES_NOT_MATCH, MISMATCH);
         }
-        return new Caller(identity.accountId(), identity.principalId());
+        return new Caller(identity.accountId(), identity.principalId(), true);
     }
 
     // ---- the header form ----------------------------------------------------------------------------------------

@@ -147,7 +147,7 @@ class SigV4AuthenticatorTest {
     @Test
     void aRequestSignedInItsHeaderIsLetInAsItsIdentity() {
         assertThat(check(identities, headerSigned(ALICE, "us-east-1", NOW.minusSeconds(60)), NOW))
-                .isEqualTo(new Authenticator.Caller("111122223333", "AIDAALICE"));
+                .isEqualTo(new Authenticator.Caller("111122223333", "AIDAALICE", true));
     }
 
     @Test

@@ -2,8 +2,12 @@ package dev.postbox.it;
 
 import dev.postbox.server.PostboxConfig;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.sqs.model.CreateQueueRequest;
+import software.amazon.awssdk.services.sqs.model.GetQueueUrlRequest;
 import software.amazon.awssdk.services.sqs.model.ListQueuesRequest;
 import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.ReceiveMessageRequest;
+import software.amazon.awssdk.services.sqs.model.SendMessageRequest;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,8 +17,9 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * With {@code auth.mode=sigv4}: who a signed request is (the {@code SenderId} of what it sends), and how the SDKs see
- * a request that is not let in: the error code, status and message each SDK parses from the answer in its protocol.
+ * With {@code auth.mode=sigv4}: who a signed request is (the {@code SenderId} of what it sends, the account whose
+ * queues it sees), and how the SDKs see a request that is not let in: the error code, status and message each SDK
+ * parses from the answer in its protocol.
  */
 abstract class AuthenticationSpec extends SpecSupport {
     private Path identitiesFile;
@@ -40,6 +45,30 @@ abstract class AuthenticationSpec extends SpecSupport {
         List<Message> received = receive(queueUrl, 1);
         assertThat(received).hasSize(1);
         assertThat(received.get(0).attributesAsStrings()).containsEntry("SenderId", principal());
+    }
+
+    @Test
+    void eachAccountHasItsOwnQueuesAndCannotTouchAnothers() {
+        String name = uniqueName("mine");
+        String mine = sqs.createQueue(CreateQueueRequest.builder().queueName(name).build()).queueUrl();
+        assertThat(mine).endsWith("/000000000000/" + name);
+        try (SqsClientUnderTest other = newClient(server.endpoint(), "AKIDOTHER", "secret")) {
+            String theirs = other.createQueue(CreateQueueRequest.builder().queueName(name).build()).queueUrl();
+            assertThat(theirs).as("the same name in another account is another queue")
+                    .endsWith("/" + OTHER_ACCOUNT + "/" + name);
+            assertThat(other.listQueues(ListQueuesRequest.builder().queueNamePrefix(name).build()).queueUrls())
+                    .containsExactly(theirs);
+            assertThat(sqs.listQueues(ListQueuesRequest.builder().queueNamePrefix(name).build()).queueUrls())
+                    .containsExactly(mine);
+            send(mine, "for my account only");
+            assertSqsError(() -> other.receiveMessage(ReceiveMessageRequest.builder().queueUrl(mine).build()),
+                    "AccessDenied", 403, "Access to the resource " + mine + " is denied.");
+            assertSqsError(() -> other.sendMessage(SendMessageRequest.builder().queueUrl(mine).messageBody("x")
+                    .build()), "AccessDenied", 403, "is denied.");
+            assertSqsError(() -> other.getQueueUrl(GetQueueUrlRequest.builder().queueName(name)
+                    .queueOwnerAWSAccountId("000000000000").build()), "AccessDenied", 403, "is denied.");
+            assertThat(receive(mine, 10)).extracting(Message::body).containsExactly("for my account only");
+        }
     }
 
     @Test

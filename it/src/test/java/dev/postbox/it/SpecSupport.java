@@ -29,6 +29,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class SpecSupport {
     private static final AtomicInteger NAMES = new AtomicInteger();
+    /** The account of the identity AKIDOTHER of {@link #sigV4()}. */
+    static final String OTHER_ACCOUNT = "222233334444";
 
     protected final ManualClock clock = new ManualClock();
     protected PostboxServer server;
@@ -59,14 +61,16 @@ abstract class SpecSupport {
 
     /**
      * Auth flags for the variants that run a spec with SigV4 checked: the spec's two clients' credentials (SDK v2's
-     * AKIDJSON, SDK v1's AKIDQUERY, both with the secret "secret") as the identities of an identities file.
+     * AKIDJSON, SDK v1's AKIDQUERY, both with the secret "secret", in the server's account) as the identities of an
+     * identities file, and AKIDOTHER (secret "secret") of another account, {@link #OTHER_ACCOUNT}.
      */
     static Map<String, String> sigV4() throws java.io.IOException {
         java.nio.file.Path file = java.nio.file.Files.createTempFile("postbox-identities", ".json");
         java.nio.file.Files.writeString(file, """
                 {"identities": [
                   {"accessKeyId": "AKIDJSON", "secretAccessKey": "secret", "principalId": "AIDAJSONCLIENT"},
-                  {"accessKeyId": "AKIDQUERY", "secretAccessKey": "secret", "principalId": "AIDAQUERYCLIENT"}
+                  {"accessKeyId": "AKIDQUERY", "secretAccessKey": "secret", "principalId": "AIDAQUERYCLIENT"},
+                  {"accessKeyId": "AKIDOTHER", "secretAccessKey": "secret", "accountId": "222233334444"}
                 ]}
                 """);
         return Map.of(PostboxConfig.AUTH_MODE, "sigv4", PostboxConfig.AUTH_IDENTITIES_FILE, file.toString());

@@ -19,10 +19,11 @@ public interface Authenticator {
     Caller authenticate(HttpExchange.Request request);
 
     /**
-     * @param accountId   the account the caller belongs to
-     * @param principalId who the caller is within it: the {@code SenderId} of the messages it sends
+     * @param accountId     the account the caller belongs to
+     * @param principalId   who the caller is within it: the {@code SenderId} of the messages it sends
+     * @param authenticated whether the caller proved it (then other accounts' queues are not its to touch)
      */
-    record Caller(String accountId, String principalId) {
+    record Caller(String accountId, String principalId, boolean authenticated) {
     }
 
     /**
@@ -36,10 +37,10 @@ public interface Authenticator {
             if (authorization != null) {
                 Matcher named = credential.matcher(authorization);
                 if (named.find()) {
-                    return new Caller(accountId, named.group(1));
+                    return new Caller(accountId, named.group(1), false);
                 }
             }
-            return new Caller(accountId, accountId);
+            return new Caller(accountId, accountId, false);
         };
     }
 }

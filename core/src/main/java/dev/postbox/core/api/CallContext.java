@@ -10,8 +10,17 @@ package dev.postbox.core.api;
  * @param waits    where the caller's long polls resume and keep their deadlines
  * @param traceHeader the caller's trace context (AWS X-Ray's {@code X-Amzn-Trace-Id} header), null when none: the
  *                 {@code AWSTraceHeader} of messages it sends that do not carry one themselves
+ * @param accountId the caller's account, whose queues it creates, lists and names without an account; null: the
+ *                 service's account
+ * @param authenticated whether the caller proved who it is (a checked signature): then the queues of other accounts
+ *                 are not its to touch ({@code AccessDenied}); an unauthenticated caller may name any account's queue
  */
-public record CallContext(String baseUrl, String callerId, String region, Waits waits, String traceHeader) {
+public record CallContext(String baseUrl, String callerId, String region, Waits waits, String traceHeader,
+                          String accountId, boolean authenticated) {
+    public CallContext(String baseUrl, String callerId, String region, Waits waits, String traceHeader) {
+        this(baseUrl, callerId, region, waits, traceHeader, null, false);
+    }
+
     public CallContext(String baseUrl, String callerId, String region, Waits waits) {
         this(baseUrl, callerId, region, waits, null);
     }

@@ -43,7 +43,7 @@ final class DeadLetterQueues implements AutoCloseable {
 
     CompletableFuture<ListDeadLetterSourceQueues.Result> listDeadLetterSourceQueues(
             CallContext call, ListDeadLetterSourceQueues.Request request) {
-        return queues.require(request.queueUrl())
+        return queues.require(call, request.queueUrl())
                 .thenCompose(deadLetter -> sources(deadLetter.key().accountId(),
                         QueueUrls.arn(call.region(), deadLetter.key())))
                 .thenApply(sources -> {
@@ -149,7 +149,7 @@ final class DeadLetterQueues implements AutoCloseable {
     /** The queue an ARN names, if it exists in this region and account; else {@code ResourceNotFoundException}. */
     private CompletableFuture<QueueRecord> existing(String arn, CallContext call, String parameter) {
         QueueKey key = QueueUrls.parseArn(arn, call.region());
-        CompletableFuture<QueueRecord> queue = key == null || !key.accountId().equals(queues.accountId())
+        CompletableFuture<QueueRecord> queue = key == null || !key.accountId().equals(queues.accountOf(call))
                 ? CompletableFuture.completedFuture(null) : store.queue(key).thenApply(q -> q.orElse(null));
         return queue.thenApply(found -> {
             if (found == null) {

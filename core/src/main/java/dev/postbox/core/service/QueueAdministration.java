@@ -72,7 +72,7 @@ final class QueueAdministration {
         Map<String, String> attributes = QueueAttributes.validateSettable(requested, fifo);
         Map<String, String> tags = request.tags() == null ? Map.of() : request.tags();
         QueueTags.check(name, tags, Map.of());
-        QueueKey key = new QueueKey(queues.accountId(), name);
+        QueueKey key = new QueueKey(queues.accountOf(call), name);
         Map<String, String> initial = fifo ? QueueAttributes.fifoDefaults() : QueueAttributes.standardDefaults();
         merge(initial, attributes);
         checkThroughputMode(fifo, initial);
@@ -106,21 +106,22 @@ final class QueueAdministration {
             throw SqsException.missingParameter("QueueName");
         }
         String account = request.queueOwnerAwsAccountId() == null || request.queueOwnerAwsAccountId().isEmpty()
-                ? queues.accountId() : request.queueOwnerAwsAccountId();
+                ? queues.accountOf(call) : request.queueOwnerAwsAccountId();
         QueueKey key = new QueueKey(account, request.queueName());
+        queues.authorize(call, key);
         return queues.require(key).thenApply(queue -> new GetQueueUrl.Result(QueueUrls.url(call.baseUrl(), key)));
     }
 
     CompletableFuture<ListQueues.Result> listQueues(CallContext call, ListQueues.Request request) {
         String prefix = request.queueNamePrefix() == null ? "" : request.queueNamePrefix();
-        return store.queues(queues.accountId(), prefix).thenApply(all -> {
+        return store.queues(queues.accountOf(call), prefix).thenApply(all -> {
             Queues.Page page = Queues.page(call, all, request.maxResults(), request.nextToken());
             return new ListQueues.Result(page.urls(), page.nextToken());
         });
     }
 
     CompletableFuture<Void> deleteQueue(CallContext call, DeleteQueue.Request request) {
-        return queues.require(request.queueUrl())
+        return queues.require(call, request.queueUrl())
                 .thenCompose(queue -> store.deleteQueue(queue.key(), clock.instant()))
                 .thenAccept(deleted -> {
                     if (!deleted) {
@@ -131,7 +132,7 @@ final class QueueAdministration {
 
     CompletableFuture<GetQueueAttributes.Result> getQueueAttributes(CallContext call,
                                                                    GetQueueAttributes.Request request) {
-        return queues.require(request.queueUrl()).thenCompose(queue -> {
+        return queues.require(call, request.queueUrl()).thenCompose(queue -> {
             List<String> names = request.attributeNames() == null ? List.of() : request.attributeNames();
             for (String name : names) {
                 if (!QueueAttributes.KNOWN.contains(name)) {
@@ -174,7 +175,7 @@ final class QueueAdministration {
     }
 
     CompletableFuture<Void> setQueueAttributes(CallContext call, SetQueueAttributes.Request request) {
-        return queues.require(request.queueUrl()).thenCompose(queue -> {
+        return queues.require(call, request.queueUrl()).thenCompose(queue -> {
             if (request.attributes() == null || request.attributes().isEmpty()) {
                 throw SqsException.missingParameter("Attributes");
             }
@@ -268,7 +269,7 @@ final class QueueAdministration {
     }
 
     CompletableFuture<Void> purgeQueue(CallContext call, PurgeQueue.Request request) {
-        return queues.require(request.queueUrl()).thenCompose(queue -> {
+        return queues.require(call, request.queueUrl()).thenCompose(queue -> {
             Instant now = clock.instant();
             return store.purge(queue.key(), now, now.minus(purgeInterval)).thenAccept(purged -> {
                 if (!purged) {

@@ -11,7 +11,7 @@ import java.util.Set;
 
 /**
  * The queue's {@code Policy} attribute: validated when set directly, edited statement by statement by AddPermission
- * and RemovePermission (sqs-reference.md §2.16-2.17). Policies are stored, not yet enforced.
+ * and RemovePermission (sqs-reference.md §2.16-2.17); with auth.mode=sigv4, enforced ({@link PolicyEvaluation}).
  */
 public final class QueuePolicies {
     private static final int MAX_POLICY_BYTES = 8192;

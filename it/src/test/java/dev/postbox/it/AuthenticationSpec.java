@@ -2,7 +2,11 @@ package dev.postbox.it;
 
 import dev.postbox.server.PostboxConfig;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.sqs.model.AddPermissionRequest;
 import software.amazon.awssdk.services.sqs.model.CreateQueueRequest;
+import software.amazon.awssdk.services.sqs.model.PurgeQueueRequest;
+import software.amazon.awssdk.services.sqs.model.RemovePermissionRequest;
+import software.amazon.awssdk.services.sqs.model.SetQueueAttributesRequest;
 import software.amazon.awssdk.services.sqs.model.GetQueueUrlRequest;
 import software.amazon.awssdk.services.sqs.model.ListQueuesRequest;
 import software.amazon.awssdk.services.sqs.model.Message;
@@ -68,6 +72,45 @@ abstract class AuthenticationSpec extends SpecSupport {
             assertSqsError(() -> other.getQueueUrl(GetQueueUrlRequest.builder().queueName(name)
                     .queueOwnerAWSAccountId("000000000000").build()), "AccessDenied", 403, "is denied.");
             assertThat(receive(mine, 10)).extracting(Message::body).containsExactly("for my account only");
+        }
+    }
+
+    @Test
+    void addPermissionGrantsAnotherAccountWhatItNamesAndNothingElse() {
+        String queueUrl = createQueue();
+        try (SqsClientUnderTest other = newClient(server.endpoint(), "AKIDOTHER", "secret")) {
+            assertSqsError(() -> other.sendMessage(SendMessageRequest.builder().queueUrl(queueUrl).messageBody("x")
+                    .build()), "AccessDenied", 403, "is denied.");
+            sqs.addPermission(AddPermissionRequest.builder().queueUrl(queueUrl).label("partner-sends")
+                    .awsAccountIds(OTHER_ACCOUNT).actions("SendMessage").build());
+            other.sendMessage(SendMessageRequest.builder().queueUrl(queueUrl).messageBody("from the partner").build());
+            assertSqsError(() -> other.receiveMessage(ReceiveMessageRequest.builder().queueUrl(queueUrl).build()),
+                    "AccessDenied", 403, "is denied.");
+            List<Message> received = receive(queueUrl, 10);
+            assertThat(received).extracting(Message::body).containsExactly("from the partner");
+            assertThat(received.get(0).attributesAsStrings()).containsEntry("SenderId", "AKIDOTHER");
+            sqs.removePermission(RemovePermissionRequest.builder().queueUrl(queueUrl).label("partner-sends").build());
+            assertSqsError(() -> other.sendMessage(SendMessageRequest.builder().queueUrl(queueUrl).messageBody("x")
+                    .build()), "AccessDenied", 403, "is denied.");
+        }
+    }
+
+    @Test
+    void anExplicitDenyBindsTheOwnerToo() {
+        String queueUrl = createQueue();
+        String arn = attributes(queueUrl, "QueueArn").get("QueueArn");
+        sqs.setQueueAttributes(SetQueueAttributesRequest.builder().queueUrl(queueUrl).attributesWithStrings(Map.of(
+                "Policy", "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Principal\":\"*\","
+                        + "\"Action\":\"sqs:PurgeQueue\",\"Resource\":\"" + arn + "\"},{\"Effect\":\"Allow\","
+                        + "\"Principal\":{\"AWS\":\"" + OTHER_ACCOUNT + "\"},\"Action\":\"sqs:SendMessage\","
+                        + "\"Resource\":\"" + arn + "\",\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"true\"}}}]}"))
+                .build());
+        assertSqsError(() -> sqs.purgeQueue(PurgeQueueRequest.builder().queueUrl(queueUrl).build()), "AccessDenied",
+                403, "Access to the resource " + queueUrl + " is denied.");
+        send(queueUrl, "the owner still sends");
+        try (SqsClientUnderTest other = newClient(server.endpoint(), "AKIDOTHER", "secret")) {
+            assertSqsError(() -> other.sendMessage(SendMessageRequest.builder().queueUrl(queueUrl).messageBody("x")
+                    .build()), "AccessDenied", 403, "is denied."); // allowed over TLS only; this is plain HTTP
         }
     }
 

@@ -25,7 +25,16 @@ public final class HttpExchange {
         }
     }
 
-    public record Request(String method, String path, String rawQuery, Headers headers, byte[] body) {
+    /**
+     * @param remoteAddress the client's IP address, or null when unknown
+     * @param secure        whether the request came over TLS
+     */
+    public record Request(String method, String path, String rawQuery, Headers headers, byte[] body,
+                          String remoteAddress, boolean secure) {
+        public Request(String method, String path, String rawQuery, Headers headers, byte[] body) {
+            this(method, path, rawQuery, headers, body, null, false);
+        }
+
         public String header(String name) {
             return headers.get(name);
         }

@@ -227,7 +227,8 @@ public final class RequestDispatcher {
         }
         Authenticator.Caller caller = authenticator.authenticate(request);
         return new CallContext(baseUrl, caller.principalId(), settings.region(), waits,
-                request.header("x-amzn-trace-id"), caller.accountId(), caller.authenticated());
+                request.header("x-amzn-trace-id"), caller.accountId(), caller.authenticated(),
+                request.remoteAddress(), request.secure());
     }
 
     private static HttpExchange.Response error(Protocol protocol, ErrorCode code, String message, String requestId) {

@@ -12,13 +12,16 @@ package dev.postbox.core.api;
  *                 {@code AWSTraceHeader} of messages it sends that do not carry one themselves
  * @param accountId the caller's account, whose queues it creates, lists and names without an account; null: the
  *                 service's account
- * @param authenticated whether the caller proved who it is (a checked signature): then the queues of other accounts
- *                 are not its to touch ({@code AccessDenied}); an unauthenticated caller may name any account's queue
+ * @param authenticated whether the caller proved who it is (a checked signature): then it may touch its own
+ *                 account's queues and those whose policy allows it, nothing else ({@code AccessDenied}); an
+ *                 unauthenticated caller may name any account's queue
+ * @param sourceIp  the caller's address ({@code aws:SourceIp} in policy conditions), or null
+ * @param secure    whether the request came over TLS ({@code aws:SecureTransport})
  */
 public record CallContext(String baseUrl, String callerId, String region, Waits waits, String traceHeader,
-                          String accountId, boolean authenticated) {
+                          String accountId, boolean authenticated, String sourceIp, boolean secure) {
     public CallContext(String baseUrl, String callerId, String region, Waits waits, String traceHeader) {
-        this(baseUrl, callerId, region, waits, traceHeader, null, false);
+        this(baseUrl, callerId, region, waits, traceHeader, null, false, null, false);
     }
 
     public CallContext(String baseUrl, String callerId, String region, Waits waits) {

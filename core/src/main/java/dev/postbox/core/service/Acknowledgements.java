@@ -37,12 +37,12 @@ final class Acknowledgements {
     }
 
     CompletableFuture<Void> deleteMessage(CallContext call, DeleteMessage.Request request) {
-        return queues.require(call, request.queueUrl()).thenCompose(queue -> delete(queue, request.receiptHandle()));
+        return queues.require(call, "sqs:DeleteMessage", request.queueUrl()).thenCompose(queue -> delete(queue, request.receiptHandle()));
     }
 
     CompletableFuture<DeleteMessageBatch.Result> deleteMessageBatch(CallContext call,
                                                                     DeleteMessageBatch.Request request) {
-        return queues.require(call, request.queueUrl()).thenCompose(queue -> {
+        return queues.require(call, "sqs:DeleteMessage", request.queueUrl()).thenCompose(queue -> {
             Batches.check(request.entries(), DeleteMessageBatch.RequestEntry::id, "DeleteMessageBatchRequestEntry");
             // The valid receipts go to the store together (one step for a store that can), the others fail alone.
             Map<DeleteMessageBatch.RequestEntry, CompletableFuture<Void>> done = new HashMap<>();
@@ -85,13 +85,13 @@ final class Acknowledgements {
     }
 
     CompletableFuture<Void> changeMessageVisibility(CallContext call, ChangeMessageVisibility.Request request) {
-        return queues.require(call, request.queueUrl())
+        return queues.require(call, "sqs:ChangeMessageVisibility", request.queueUrl())
                 .thenCompose(queue -> changeVisibility(queue, request.receiptHandle(), request.visibilityTimeout()));
     }
 
     CompletableFuture<ChangeMessageVisibilityBatch.Result> changeMessageVisibilityBatch(
             CallContext call, ChangeMessageVisibilityBatch.Request request) {
-        return queues.require(call, request.queueUrl()).thenCompose(queue -> {
+        return queues.require(call, "sqs:ChangeMessageVisibility", request.queueUrl()).thenCompose(queue -> {
             Batches.check(request.entries(), ChangeMessageVisibilityBatch.RequestEntry::id,
                     "ChangeMessageVisibilityBatchRequestEntry");
             return Batches.each(request.entries(), ChangeMessageVisibilityBatch.RequestEntry::id,

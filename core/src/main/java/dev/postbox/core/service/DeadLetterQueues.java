@@ -43,7 +43,7 @@ final class DeadLetterQueues implements AutoCloseable {
 
     CompletableFuture<ListDeadLetterSourceQueues.Result> listDeadLetterSourceQueues(
             CallContext call, ListDeadLetterSourceQueues.Request request) {
-        return queues.require(call, request.queueUrl())
+        return queues.require(call, "sqs:ListDeadLetterSourceQueues", request.queueUrl())
                 .thenCompose(deadLetter -> sources(deadLetter.key().accountId(),
                         QueueUrls.arn(call.region(), deadLetter.key())))
                 .thenApply(sources -> {

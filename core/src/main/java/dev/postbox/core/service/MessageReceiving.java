@@ -46,7 +46,7 @@ final class MessageReceiving {
     }
 
     CompletableFuture<ReceiveMessage.Result> receiveMessage(CallContext call, ReceiveMessage.Request request) {
-        return queues.require(call, request.queueUrl()).thenCompose(queue -> receiveMessage(call, queue, request));
+        return queues.require(call, "sqs:ReceiveMessage", request.queueUrl()).thenCompose(queue -> receiveMessage(call, queue, request));
     }
 
     private CompletableFuture<ReceiveMessage.Result> receiveMessage(CallContext call, QueueRecord queue,

@@ -43,7 +43,7 @@ final class MessageSending {
     }
 
     CompletableFuture<SendMessage.Result> sendMessage(CallContext call, SendMessage.Request request) {
-        return queues.require(call, request.queueUrl()).thenCompose(queue -> {
+        return queues.require(call, "sqs:SendMessage", request.queueUrl()).thenCompose(queue -> {
             if (queue.fifo()) {
                 if (request.messageGroupId() == null) {
                     throw SqsException.missingParameter("MessageGroupId");
@@ -63,7 +63,7 @@ final class MessageSending {
     }
 
     CompletableFuture<SendMessageBatch.Result> sendMessageBatch(CallContext call, SendMessageBatch.Request request) {
-        return queues.require(call, request.queueUrl()).thenCompose(queue -> sendMessageBatch(call, queue, request));
+        return queues.require(call, "sqs:SendMessage", request.queueUrl()).thenCompose(queue -> sendMessageBatch(call, queue, request));
     }
 
     private CompletableFuture<SendMessageBatch.Result> sendMessageBatch(CallContext call, QueueRecord queue,

@@ -35,7 +35,7 @@ final class Permissions {
     }
 
     CompletableFuture<Void> addPermission(CallContext call, AddPermission.Request request) {
-        return queues.require(call, request.queueUrl()).thenCompose(queue -> {
+        return queues.require(call, "sqs:AddPermission", request.queueUrl()).thenCompose(queue -> {
             String label = request.label();
             if (label == null || label.isEmpty()) {
                 throw SqsException.missingParameter("Label");
@@ -79,7 +79,7 @@ final class Permissions {
     }
 
     CompletableFuture<Void> removePermission(CallContext call, RemovePermission.Request request) {
-        return queues.require(call, request.queueUrl()).thenCompose(queue -> {
+        return queues.require(call, "sqs:RemovePermission", request.queueUrl()).thenCompose(queue -> {
             if (request.label() == null || request.label().isEmpty()) {
                 throw SqsException.missingParameter("Label");
             }

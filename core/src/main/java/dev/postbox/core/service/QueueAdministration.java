@@ -108,8 +108,8 @@ final class QueueAdministration {
         String account = request.queueOwnerAwsAccountId() == null || request.queueOwnerAwsAccountId().isEmpty()
                 ? queues.accountOf(call) : request.queueOwnerAwsAccountId();
         QueueKey key = new QueueKey(account, request.queueName());
-        queues.authorize(call, key);
-        return queues.require(key).thenApply(queue -> new GetQueueUrl.Result(QueueUrls.url(call.baseUrl(), key)));
+        return queues.require(call, "sqs:GetQueueUrl", key)
+                .thenApply(queue -> new GetQueueUrl.Result(QueueUrls.url(call.baseUrl(), key)));
     }
 
     CompletableFuture<ListQueues.Result> listQueues(CallContext call, ListQueues.Request request) {
@@ -121,7 +121,7 @@ final class QueueAdministration {
     }
 
     CompletableFuture<Void> deleteQueue(CallContext call, DeleteQueue.Request request) {
-        return queues.require(call, request.queueUrl())
+        return queues.require(call, "sqs:DeleteQueue", request.queueUrl())
                 .thenCompose(queue -> store.deleteQueue(queue.key(), clock.instant()))
                 .thenAccept(deleted -> {
                     if (!deleted) {
@@ -132,7 +132,7 @@ final class QueueAdministration {
 
     CompletableFuture<GetQueueAttributes.Result> getQueueAttributes(CallContext call,
                                                                    GetQueueAttributes.Request request) {
-        return queues.require(call, request.queueUrl()).thenCompose(queue -> {
+        return queues.require(call, "sqs:GetQueueAttributes", request.queueUrl()).thenCompose(queue -> {
             List<String> names = request.attributeNames() == null ? List.of() : request.attributeNames();
             for (String name : names) {
                 if (!QueueAttributes.KNOWN.contains(name)) {
@@ -175,7 +175,7 @@ final class QueueAdministration {
     }
 
     CompletableFuture<Void> setQueueAttributes(CallContext call, SetQueueAttributes.Request request) {
-        return queues.require(call, request.queueUrl()).thenCompose(queue -> {
+        return queues.require(call, "sqs:SetQueueAttributes", request.queueUrl()).thenCompose(queue -> {
             if (request.attributes() == null || request.attributes().isEmpty()) {
                 throw SqsException.missingParameter("Attributes");
             }
@@ -269,7 +269,7 @@ final class QueueAdministration {
     }
 
     CompletableFuture<Void> purgeQueue(CallContext call, PurgeQueue.Request request) {
-        return queues.require(call, request.queueUrl()).thenCompose(queue -> {
+        return queues.require(call, "sqs:PurgeQueue", request.queueUrl()).thenCompose(queue -> {
             Instant now = clock.instant();
             return store.purge(queue.key(), now, now.minus(purgeInterval)).thenAccept(purged -> {
                 if (!purged) {

@@ -68,7 +68,7 @@ public final class QueueService implements SqsApi, AutoCloseable {
 
     public QueueService(QueueStore store, InstantSource clock, ReceiptHandles receiptHandles, Settings settings) {
         this.store = store;
-        Queues lookup = new Queues(store, settings.accountId());
+        Queues lookup = new Queues(store, clock, settings.accountId());
         this.queues = new QueueAdministration(store, clock, lookup, settings.queueReuseDelay(),
                 settings.purgeInterval());
         this.tags = new QueueTags(store, lookup);

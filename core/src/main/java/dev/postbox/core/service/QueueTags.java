@@ -27,7 +27,7 @@ final class QueueTags {
     }
 
     CompletableFuture<Void> tagQueue(CallContext call, TagQueue.Request request) {
-        return queues.require(call, request.queueUrl()).thenCompose(queue -> {
+        return queues.require(call, "sqs:TagQueue", request.queueUrl()).thenCompose(queue -> {
             if (request.tags() == null || request.tags().isEmpty()) {
                 throw SqsException.missingParameter("Tags");
             }
@@ -42,7 +42,7 @@ final class QueueTags {
     }
 
     CompletableFuture<Void> untagQueue(CallContext call, UntagQueue.Request request) {
-        return queues.require(call, request.queueUrl()).thenCompose(queue -> {
+        return queues.require(call, "sqs:UntagQueue", request.queueUrl()).thenCompose(queue -> {
             if (request.tagKeys() == null || request.tagKeys().isEmpty()) {
                 throw SqsException.missingParameter("TagKeys");
             }
@@ -55,7 +55,7 @@ final class QueueTags {
     }
 
     CompletableFuture<ListQueueTags.Result> listQueueTags(CallContext call, ListQueueTags.Request request) {
-        return queues.require(call, request.queueUrl()).thenApply(queue -> new ListQueueTags.Result(queue.tags()));
+        return queues.require(call, "sqs:ListQueueTags", request.queueUrl()).thenApply(queue -> new ListQueueTags.Result(queue.tags()));
     }
 
     /** Tags {@code added} to a queue that has {@code existing}: each key and value, and the count. */

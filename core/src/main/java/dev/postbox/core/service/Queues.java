@@ -2,6 +2,8 @@ package dev.postbox.core.service;
 
 import dev.postbox.core.ErrorCode;
 import dev.postbox.core.Limits;
+import dev.postbox.core.PolicyEvaluation;
+import dev.postbox.core.QueueAttributes;
 import dev.postbox.core.QueueUrls;
 import dev.postbox.core.SqsException;
 import dev.postbox.core.api.CallContext;
@@ -11,17 +13,22 @@ import dev.postbox.core.store.QueueStore;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.time.InstantSource;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /** Finding the queue a request names, and paging lists of queues: what every part of the service shares. */
 final class Queues {
     private final QueueStore store;
+    private final InstantSource clock;
     private final String accountId;
 
-    Queues(QueueStore store, String accountId) {
+    Queues(QueueStore store, InstantSource clock, String accountId) {
         this.store = store;
+        this.clock = clock;
         this.accountId = accountId;
     }
 
@@ -31,27 +38,64 @@ final class Queues {
     }
 
     /**
-     * The queue the URL names; a missing URL throws {@code MissingParameter}, a queue of another account throws
-     * {@code AccessDenied} to an authenticated caller (whether it exists or not), an unknown queue fails the future.
+     * The queue the URL names, if the caller may do {@code action} to it; a missing URL throws
+     * {@code MissingParameter}, an unknown queue fails the future ({@code QueueDoesNotExist}), a refusal fails it
+     * ({@code AccessDenied}; see {@link #require(CallContext, String, QueueKey)}).
      */
-    CompletableFuture<QueueRecord> require(CallContext call, String queueUrl) {
+    CompletableFuture<QueueRecord> require(CallContext call, String action, String queueUrl) {
         if (queueUrl == null || queueUrl.isEmpty()) {
             throw SqsException.missingParameter("QueueUrl");
         }
-        QueueKey key = QueueUrls.parse(queueUrl, accountOf(call));
-        authorize(call, key);
-        return require(key);
+        return require(call, action, QueueUrls.parse(queueUrl, accountOf(call)));
     }
 
     /**
-     * An authenticated caller touches its own account's queues only (queue policies that grant other accounts are
-     * not evaluated yet: docs/security.md). AWS's message names the queue's URL.
+     * The queue, if the caller may do {@code action} (e.g. {@code sqs:SendMessage}) to it. An unauthenticated
+     * caller may do anything (auth.mode off). An authenticated one may act on its own account's queues unless the
+     * queue's policy explicitly denies it, and on another account's queue only when the policy allows it
+     * ({@link PolicyEvaluation}); another account's queue that does not exist is refused like one that does, so
+     * that a refusal tells nothing. AWS's message names the queue's URL.
      */
-    void authorize(CallContext call, QueueKey key) {
-        if (call.authenticated() && !key.accountId().equals(accountOf(call))) {
-            throw new SqsException(ErrorCode.ACCESS_DENIED, "Access to the resource "
-                    + QueueUrls.url(call.baseUrl(), key) + " is denied.");
+    CompletableFuture<QueueRecord> require(CallContext call, String action, QueueKey key) {
+        if (!call.authenticated()) {
+            return require(key);
         }
+        boolean own = key.accountId().equals(accountOf(call));
+        return store.queue(key).thenApply(found -> {
+            if (found.isEmpty()) {
+                throw own ? SqsException.queueDoesNotExist() : accessDenied(call, key);
+            }
+            QueueRecord queue = found.get();
+            String policy = queue.attributes().get(QueueAttributes.POLICY);
+            PolicyEvaluation.Decision decision = policy == null || policy.isEmpty()
+                    ? PolicyEvaluation.Decision.NOT_APPLICABLE
+                    : PolicyEvaluation.evaluate(policy, new PolicyEvaluation.Request(accountOf(call),
+                            "arn:aws:iam::" + accountOf(call) + ":user/" + call.callerId(), action,
+                            QueueUrls.arn(call.region(), key), conditionKeys(call)));
+            if (decision == PolicyEvaluation.Decision.DENY
+                    || (!own && decision != PolicyEvaluation.Decision.ALLOW)) {
+                throw accessDenied(call, key);
+            }
+            return queue;
+        });
+    }
+
+    /** The request's facts that policy conditions test, by lower-case key. */
+    private Map<String, String> conditionKeys(CallContext call) {
+        Map<String, String> keys = new HashMap<>();
+        keys.put("aws:securetransport", Boolean.toString(call.secure()));
+        keys.put("aws:currenttime", clock.instant().toString());
+        keys.put("aws:epochtime", Long.toString(clock.instant().getEpochSecond()));
+        keys.put("aws:principalaccount", accountOf(call));
+        if (call.sourceIp() != null) {
+            keys.put("aws:sourceip", call.sourceIp());
+        }
+        return keys;
+    }
+
+    private static SqsException accessDenied(CallContext call, QueueKey key) {
+        return new SqsException(ErrorCode.ACCESS_DENIED, "Access to the resource "
+                + QueueUrls.url(call.baseUrl(), key) + " is denied.");
     }
 
     /** The queue, or a future failed with {@code QueueDoesNotExist}. */

@@ -27,6 +27,17 @@ import javax.crypto.spec.SecretKeySpec;
 final class ExpectedSignature {
     private static final Set<String> PRESIGN_SIGNATURE = Set.of("X-Amz-Signature");
     private static final HexFormat HEX = HexFormat.of();
+    /**
+     * Signing keys by identity (its secret included) and credential scope: a key holds for a day, region and service,
+     * so four of a request's five HMACs are done once per identity and day (as the AWS SDKs cache it). Bounded: past
+     * {@link #MAX_SIGNING_KEYS} scopes the cache starts afresh.
+     */
+    private static final java.util.concurrent.ConcurrentHashMap<SigningScope, byte[]> SIGNING_KEYS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int MAX_SIGNING_KEYS = 10_000;
+
+    private record SigningScope(Identity identity, String scope) {
+    }
 
     private ExpectedSignature() {
     }
@@ -37,12 +48,23 @@ final class ExpectedSignature {
         String stringToSign = SigV4Authenticator.ALGORITHM + "\n" + signed.amzDate() + "\n" + scope + "\n"
                 + SigV4Authenticator.sha256Hex(canonicalRequest(request, query, signed)
                 .getBytes(StandardCharsets.UTF_8));
-        byte[] key = hmac(("AWS4" + identity.secretAccessKey()).getBytes(StandardCharsets.UTF_8),
-                signed.scopeDate());
-        key = hmac(key, signed.region());
-        key = hmac(key, signed.service());
-        key = hmac(key, signed.terminator());
-        return HEX.formatHex(hmac(key, stringToSign));
+        return HEX.formatHex(hmac(signingKey(identity, signed, scope), stringToSign));
+    }
+
+    private static byte[] signingKey(Identity identity, SigV4Authenticator.Signed signed, String scope) {
+        SigningScope cached = new SigningScope(identity, scope);
+        byte[] key = SIGNING_KEYS.get(cached);
+        if (key == null) {
+            key = hmac(("AWS4" + identity.secretAccessKey()).getBytes(StandardCharsets.UTF_8), signed.scopeDate());
+            key = hmac(key, signed.region());
+            key = hmac(key, signed.service());
+            key = hmac(key, signed.terminator());
+            if (SIGNING_KEYS.size() >= MAX_SIGNING_KEYS) {
+                SIGNING_KEYS.clear();
+            }
+            SIGNING_KEYS.put(cached, key);
+        }
+        return key;
     }
 
     static String canonicalRequest(HttpExchange.Request request, Map<String, List<String>> query,
@@ -100,7 +122,18 @@ final class ExpectedSignature {
 
     /** A header value trimmed, each inner run of spaces as one. */
     private static String fold(String value) {
-        return value.trim().replaceAll(" +", " ");
+        String trimmed = value.trim();
+        if (!trimmed.contains("  ")) {
+            return trimmed;
+        }
+        StringBuilder folded = new StringBuilder(trimmed.length());
+        for (int i = 0; i < trimmed.length(); i++) {
+            char c = trimmed.charAt(i);
+            if (c != ' ' || folded.charAt(folded.length() - 1) != ' ') {
+                folded.append(c);
+            }
+        }
+        return folded.toString();
     }
 
     private static byte[] hmac(byte[] key, String data) {

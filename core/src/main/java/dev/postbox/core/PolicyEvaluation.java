@@ -32,6 +32,13 @@ import java.util.Map;
  * </ul>
  */
 public final class PolicyEvaluation {
+    /**
+     * Parsed policies by their text: a queue's policy is read on every request to it, and changes rarely. The trees
+     * are only ever read, so threads share them. Bounded: past {@link #MAX_PARSED} texts the cache starts afresh.
+     */
+    private static final java.util.concurrent.ConcurrentHashMap<String, JsonNode> PARSED =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int MAX_PARSED = 1000;
     private static final java.util.regex.Pattern IP_LITERAL = java.util.regex.Pattern.compile("[0-9a-fA-F:.]+(/\\d{1,3})?");
 
     private PolicyEvaluation() {
@@ -59,11 +66,20 @@ public final class PolicyEvaluation {
         if (policy == null || policy.isEmpty()) {
             return Decision.NOT_APPLICABLE;
         }
-        JsonNode document;
-        try {
-            document = RedrivePolicies.JSON.readTree(policy);
-        } catch (java.io.IOException e) {
-            return Decision.NOT_APPLICABLE;
+        JsonNode document = PARSED.get(policy);
+        if (document == null) {
+            try {
+                document = RedrivePolicies.JSON.readTree(policy);
+            } catch (java.io.IOException e) {
+                return Decision.NOT_APPLICABLE;
+            }
+            if (document == null) {
+                return Decision.NOT_APPLICABLE;
+            }
+            if (PARSED.size() >= MAX_PARSED) {
+                PARSED.clear();
+            }
+            PARSED.put(policy, document);
         }
         boolean allowed = false;
         for (JsonNode statement : list(document.get("Statement"))) {

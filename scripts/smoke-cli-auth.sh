@@ -9,16 +9,20 @@ port=$(free_port)
 endpoint="http://127.0.0.1:$port"
 log=$(mktemp)
 fail() { echo "SMOKE FAIL: $*" >&2; echo "--- server output:" >&2; cat "$log" >&2; exit 1; }
+# Waits until the server answers /health (curl options such as --cacert before the URL).
+wait_healthy() {
+  for _ in $(seq 1 150); do
+    curl -fs "$@" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  curl -fs "$@" | grep -q UP || fail "server did not answer /health"
+}
 
 POSTBOX_AUTH_MODE=sigv4 POSTBOX_AUTH_ACCESS_KEY_ID=AKIDSMOKE POSTBOX_AUTH_SECRET_ACCESS_KEY=smoke-secret \
   POSTBOX_AUTH_ACCOUNT_ID=111122223333 "$root/postbox" --port "$port" --storage memory >"$log" 2>&1 &
 pid=$!
 trap 'kill -9 $pid 2>/dev/null || true' EXIT
-for _ in $(seq 1 150); do
-  curl -fs "$endpoint/health" >/dev/null 2>&1 && break
-  sleep 0.2
-done
-curl -fs "$endpoint/health" | grep -q UP || fail "server did not answer /health"
+wait_healthy "$endpoint/health"
 grep -q "auth sigv4" "$log" || fail "no 'auth sigv4' in the listening line"
 
 export AWS_DEFAULT_REGION=eu-west-1 AWS_PAGER=""
@@ -67,10 +71,7 @@ POSTBOX_AUTH_MODE=sigv4 POSTBOX_AUTH_ACCESS_KEY_ID=AKIDSMOKE POSTBOX_AUTH_SECRET
   POSTBOX_HTTP_TLS_CERTIFICATE_FILE="$tls/server.pem" POSTBOX_HTTP_TLS_PRIVATE_KEY_FILE="$tls/server-key.pem" \
   "$root/postbox" --port "$port" --storage memory >"$log" 2>&1 &
 pid=$!
-for _ in $(seq 1 150); do
-  curl -fs --cacert "$tls/ca.pem" "$endpoint/health" >/dev/null 2>&1 && break
-  sleep 0.2
-done
+wait_healthy --cacert "$tls/ca.pem" "$endpoint/health"
 grep -q "Postbox listening on https://" "$log" || fail "no 'listening on https://' line"
 queue_url=$(AWS_ACCESS_KEY_ID=AKIDSMOKE AWS_SECRET_ACCESS_KEY=smoke-secret aws --endpoint-url "$endpoint" \
   --ca-bundle "$tls/ca.pem" sqs create-queue --queue-name smoke-tls --output json \

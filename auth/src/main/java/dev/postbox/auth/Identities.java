@@ -61,7 +61,7 @@ public final class Identities {
             }
             identities.lookedAtNanos = System.nanoTime();
         }
-        if (configured == null && identities.fromFile.isEmpty() && file == null) {
+        if (configured == null && file == null) {
             throw new IllegalArgumentException("no identities: give an access key and secret, or an identities file");
         }
         return identities;

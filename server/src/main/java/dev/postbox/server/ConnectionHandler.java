@@ -91,6 +91,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private Waits waits;
     /** Whether this connection is TLS (its pipeline has a TLS handler before this one). */
     private boolean secure;
+    /** The client's IP address, as text (null when unknown): the same for every request of the connection. */
+    private String remoteAddress;
 
     /**
      * Requests are handed to the answerer on the connection's event loop, which must not block there.
@@ -108,6 +110,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         waits = answerer.waitsOn(ctx.channel().eventLoop());
         secure = ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null;
+        remoteAddress = ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress address
+                && address.getAddress() != null ? address.getAddress().getHostAddress() : null;
     }
 
     @Override
@@ -138,7 +142,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             HttpMessage head = oversized.head();
             // A client that awaits "100 Continue" never sends the body: the connection cannot be reused.
             boolean keepAlive = HttpUtil.isKeepAlive(head) && !HttpUtil.is100ContinueExpected(head);
-            write(ctx, head.protocolVersion(), answerer.tooLarge(exchange(ctx, (HttpRequest) head, new byte[0])),
+            write(ctx, head.protocolVersion(), answerer.tooLarge(exchange((HttpRequest) head, new byte[0])),
                     keepAlive);
             return;
         }
@@ -147,25 +151,23 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             HttpVersion version = request.protocolVersion();
             if (request.decoderResult().isFailure()) {
                 // The stream may be out of step after this: answer, then close.
-                write(ctx, version, answerer.malformed(exchange(ctx, request, new byte[0])), false);
+                write(ctx, version, answerer.malformed(exchange(request, new byte[0])), false);
                 return;
             }
             boolean keepAlive = HttpUtil.isKeepAlive(request);
-            HttpExchange.Request exchange = exchange(ctx, request, ByteBufUtil.getBytes(request.content()));
+            HttpExchange.Request exchange = exchange(request, ByteBufUtil.getBytes(request.content()));
             answerer.answer(exchange, waits).thenAccept(response -> write(ctx, version, response, keepAlive));
         } finally {
             request.release();
         }
     }
 
-    private HttpExchange.Request exchange(ChannelHandlerContext ctx, HttpRequest request, byte[] body) {
+    private HttpExchange.Request exchange(HttpRequest request, byte[] body) {
         HttpHeaders headers = request.headers(); // looked up ignoring case, values kept as parsed
         String uri = request.uri();
         int query = uri.indexOf('?');
-        String remote = ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress address
-                && address.getAddress() != null ? address.getAddress().getHostAddress() : null;
         return new HttpExchange.Request(request.method().name(), query < 0 ? uri : uri.substring(0, query),
-                query < 0 ? null : uri.substring(query + 1), headers::get, body, remote, secure);
+                query < 0 ? null : uri.substring(query + 1), headers::get, body, remoteAddress, secure);
     }
 
     /** Writes the answer (from any thread) and, on the event loop once it is written, answers the next request. */

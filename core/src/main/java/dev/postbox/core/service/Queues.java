@@ -60,7 +60,8 @@ final class Queues {
         if (!call.authenticated()) {
             return require(key);
         }
-        boolean own = key.accountId().equals(accountOf(call));
+        String account = accountOf(call);
+        boolean own = key.accountId().equals(account);
         return store.queue(key).thenApply(found -> {
             if (found.isEmpty()) {
                 throw own ? SqsException.queueDoesNotExist() : accessDenied(call, key);
@@ -69,9 +70,9 @@ final class Queues {
             String policy = queue.attributes().get(QueueAttributes.POLICY);
             PolicyEvaluation.Decision decision = policy == null || policy.isEmpty()
                     ? PolicyEvaluation.Decision.NOT_APPLICABLE
-                    : PolicyEvaluation.evaluate(policy, new PolicyEvaluation.Request(accountOf(call),
-                            "arn:aws:iam::" + accountOf(call) + ":user/" + call.callerId(), action,
-                            QueueUrls.arn(call.region(), key), conditionKeys(call)));
+                    : PolicyEvaluation.evaluate(policy, new PolicyEvaluation.Request(account,
+                            "arn:aws:iam::" + account + ":user/" + call.callerId(), action,
+                            QueueUrls.arn(call.region(), key), conditionKeys(call, account)));
             if (decision == PolicyEvaluation.Decision.DENY
                     || (!own && decision != PolicyEvaluation.Decision.ALLOW)) {
                 throw accessDenied(call, key);
@@ -81,12 +82,13 @@ final class Queues {
     }
 
     /** The request's facts that policy conditions test, by lower-case key. */
-    private Map<String, String> conditionKeys(CallContext call) {
+    private Map<String, String> conditionKeys(CallContext call, String account) {
         Map<String, String> keys = new HashMap<>();
+        java.time.Instant now = clock.instant();
         keys.put("aws:securetransport", Boolean.toString(call.secure()));
-        keys.put("aws:currenttime", clock.instant().toString());
-        keys.put("aws:epochtime", Long.toString(clock.instant().getEpochSecond()));
-        keys.put("aws:principalaccount", accountOf(call));
+        keys.put("aws:currenttime", now.toString());
+        keys.put("aws:epochtime", Long.toString(now.getEpochSecond()));
+        keys.put("aws:principalaccount", account);
         if (call.sourceIp() != null) {
             keys.put("aws:sourceip", call.sourceIp());
         }

@@ -76,7 +76,7 @@ grep -q "Postbox listening on https://" "$log" || fail "no 'listening on https:/
 queue_url=$(AWS_ACCESS_KEY_ID=AKIDSMOKE AWS_SECRET_ACCESS_KEY=smoke-secret aws --endpoint-url "$endpoint" \
   --ca-bundle "$tls/ca.pem" sqs create-queue --queue-name smoke-tls --output json \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["QueueUrl"])')
-[ "$queue_url" = "$endpoint/000000000000/smoke-tls" ] || fail "unexpected queue URL over TLS: $queue_url"
+[ "$queue_url" = "$endpoint/queue/eu-west-1/000000000000/smoke-tls" ] || fail "unexpected queue URL over TLS: $queue_url"
 if curl -s --max-time 5 "http://localhost:$port/health" | grep -q UP; then fail "plain HTTP served on the TLS port"; fi
 kill -TERM "$pid"; wait "$pid" || true
 trap - EXIT

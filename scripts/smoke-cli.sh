@@ -26,7 +26,12 @@ trap 'kill -9 $pid 2>/dev/null || true' EXIT
 
 sqs() { aws --endpoint-url "$endpoint" sqs "$@" --output json; }
 queue_url=$(sqs create-queue --queue-name smoke | python3 -c 'import json,sys; print(json.load(sys.stdin)["QueueUrl"])')
-[ "$queue_url" = "$endpoint/000000000000/smoke" ] || fail "unexpected queue URL $queue_url"
+[ "$queue_url" = "$endpoint/queue/us-east-1/000000000000/smoke" ] || fail "unexpected queue URL $queue_url"
+# Regions are namespaces: the CLI's --region is the request's region, and its queue of the same name is another.
+west_url=$(sqs create-queue --queue-name smoke --region eu-west-1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["QueueUrl"])')
+[ "$west_url" = "$endpoint/queue/eu-west-1/000000000000/smoke" ] || fail "unexpected eu-west-1 queue URL $west_url"
+listed=$(sqs list-queues --region eu-west-1 | python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin)["QueueUrls"]))')
+[ "$listed" = "$west_url" ] || fail "eu-west-1 lists $listed"
 
 body=$'smoke body\r\nwith CR LF, ünïcödé & <xml>'
 sent=$(sqs send-message --queue-url "$queue_url" --message-body "$body" \

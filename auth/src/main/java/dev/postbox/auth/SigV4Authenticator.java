@@ -1,6 +1,7 @@
 package dev.postbox.auth;
 
 import dev.postbox.core.ErrorCode;
+import dev.postbox.core.QueueUrls;
 import dev.postbox.core.SqsException;
 import dev.postbox.protocol.Authenticator;
 import dev.postbox.protocol.HttpExchange;
@@ -86,7 +87,7 @@ public final class SigV4Authenticator implements Authenticator {
                 signed.signature().getBytes(StandardCharsets.US_ASCII))) {
             throw new SqsException(ErrorCode.SIGNATURE_DOES_NOT_MATCH, MISMATCH);
         }
-        return new Caller(identity.accountId(), identity.principalId(), true);
+        return new Caller(identity.accountId(), identity.principalId(), true, signed.region());
     }
 
     // ---- the header form ----------------------------------------------------------------------------------------
@@ -210,6 +211,10 @@ public final class SigV4Authenticator implements Authenticator {
         if (signed.region().isEmpty()) {
             throw new SqsException(ErrorCode.SIGNATURE_DOES_NOT_MATCH,
                     "Credential should be scoped to a valid region. ");
+        }
+        if (!QueueUrls.isRegion(signed.region())) {
+            throw new SqsException(ErrorCode.SIGNATURE_DOES_NOT_MATCH,
+                    "Credential should be scoped to a valid region, not '" + signed.region() + "'. ");
         }
         String day = signed.amzDate().substring(0, 8);
         if (!signed.scopeDate().equals(day)) {

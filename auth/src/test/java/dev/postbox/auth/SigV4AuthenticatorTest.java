@@ -147,12 +147,20 @@ class SigV4AuthenticatorTest {
     @Test
     void aRequestSignedInItsHeaderIsLetInAsItsIdentity() {
         assertThat(check(identities, headerSigned(ALICE, "us-east-1", NOW.minusSeconds(60)), NOW))
-                .isEqualTo(new Authenticator.Caller("111122223333", "AIDAALICE", true));
+                .isEqualTo(new Authenticator.Caller("111122223333", "AIDAALICE", true, "us-east-1"));
     }
 
     @Test
-    void anyRegionOfTheScopeIsSignedFor() {
-        assertThat(check(identities, headerSigned(ALICE, "eu-west-1", NOW), NOW).principalId()).isEqualTo("AIDAALICE");
+    void theRequestIsForTheRegionItsScopeNames() {
+        assertThat(check(identities, headerSigned(ALICE, "eu-west-1", NOW), NOW))
+                .isEqualTo(new Authenticator.Caller("111122223333", "AIDAALICE", true, "eu-west-1"));
+        assertThat(check(identities, headerSigned(ALICE, "elasticmq", NOW), NOW).region()).isEqualTo("elasticmq");
+    }
+
+    @Test
+    void aScopeThatCannotNameARegionIsRefused() {
+        refused(headerSigned(ALICE, "EU_West", NOW), "SignatureDoesNotMatch",
+                "Credential should be scoped to a valid region, not 'EU_West'. ");
     }
 
     @Test

@@ -10,7 +10,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ReceiptHandlesTest {
     private final ReceiptHandles handles = new ReceiptHandles("0123456789abcdef0123456789abcdef".getBytes());
-    private final QueueKey queue = new QueueKey("000000000000", "q");
+    private final QueueKey queue = new QueueKey("us-east-1", "000000000000", "q");
     private final ReceiptHandles.Receipt receipt =
             new ReceiptHandles.Receipt(7, 42, 3, Instant.parse("2026-01-01T00:00:00.123Z"));
 
@@ -22,7 +22,7 @@ class ReceiptHandlesTest {
     @Test
     void rejectsForeignForgedAndGarbageHandles() {
         String handle = handles.encode(queue, receipt);
-        assertThatThrownBy(() -> handles.decode(new QueueKey("000000000000", "other"), handle))
+        assertThatThrownBy(() -> handles.decode(new QueueKey("us-east-1", "000000000000", "other"), handle))
                 .isInstanceOfSatisfying(SqsException.class,
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.RECEIPT_HANDLE_IS_INVALID));
         ReceiptHandles otherSecret = new ReceiptHandles(new byte[32]);

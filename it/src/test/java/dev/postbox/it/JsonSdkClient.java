@@ -24,9 +24,14 @@ final class JsonSdkClient implements SqsClientUnderTest {
     }
 
     JsonSdkClient(String endpoint, String accessKeyId, String secretAccessKey) {
+        this(endpoint, accessKeyId, secretAccessKey, "us-east-1");
+    }
+
+    /** A client that signs for {@code region}. */
+    JsonSdkClient(String endpoint, String accessKeyId, String secretAccessKey, String region) {
         sqs = SqsClient.builder()
                 .endpointOverride(URI.create(endpoint))
-                .region(Region.US_EAST_1)
+                .region(Region.of(region))
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKeyId,
                         secretAccessKey)))
                 .checksumValidationEnabled(true)

@@ -31,10 +31,21 @@ final class QuerySdkClient implements SqsClientUnderTest {
     }
 
     QuerySdkClient(String endpoint, String accessKeyId, String secretAccessKey) {
+        this(endpoint, accessKeyId, secretAccessKey, "us-east-1");
+    }
+
+    /**
+     * A client that signs for {@code region}. SDK v1 sends a request to its queue URL's host: names under
+     * {@code localhost} (the host-style URLs {@code sqs.<region>.localhost}) resolve to the loopback address.
+     */
+    QuerySdkClient(String endpoint, String accessKeyId, String secretAccessKey, String region) {
         sqs = AmazonSQSClientBuilder.standard()
-                .withEndpointConfiguration(new AwsClientBuilder.EndpointConfiguration(endpoint, "us-east-1"))
+                .withEndpointConfiguration(new AwsClientBuilder.EndpointConfiguration(endpoint, region))
                 .withCredentials(new AWSStaticCredentialsProvider(new BasicAWSCredentials(accessKeyId, secretAccessKey)))
-                .withClientConfiguration(new ClientConfiguration().withMaxErrorRetry(0).withSocketTimeout(40_000))
+                .withClientConfiguration(new ClientConfiguration().withMaxErrorRetry(0).withSocketTimeout(40_000)
+                        .withDnsResolver(host -> host.endsWith(".localhost")
+                                ? new java.net.InetAddress[]{java.net.InetAddress.getLoopbackAddress()}
+                                : new com.amazonaws.SystemDefaultDnsResolver().resolve(host)))
                 .withRequestHandlers(new RequestHandler2() {
                     @Override
                     public void beforeRequest(Request<?> request) {

@@ -76,10 +76,16 @@ abstract class SpecSupport {
         return Map.of(PostboxConfig.AUTH_MODE, "sigv4", PostboxConfig.AUTH_IDENTITIES_FILE, file.toString());
     }
 
+    /** Any other setting a variant runs the spec with. */
+    Map<String, String> otherFlags() {
+        return Map.of();
+    }
+
     @BeforeAll
     void startServer() throws java.io.IOException {
         Map<String, String> flags = new java.util.HashMap<>(storageFlags());
         flags.putAll(authFlags());
+        flags.putAll(otherFlags());
         flags.put(PostboxConfig.HTTP_PORT, "0");
         server = PostboxServer.start(PostboxConfig.resolve(null, Map.of(), flags), clock);
         sqs = newClient(server.endpoint());

@@ -21,7 +21,7 @@ abstract class StandardQueueSpec extends SpecSupport {
         String name = uniqueName("create");
         String url = sqs.createQueue(CreateQueueRequest.builder().queueName(name)
                 .attributesWithStrings(Map.of("VisibilityTimeout", "45")).build()).queueUrl();
-        assertThat(url).isEqualTo(server.endpoint() + "/000000000000/" + name);
+        assertThat(url).isEqualTo(server.endpoint() + "/queue/us-east-1/000000000000/" + name);
         assertThat(sqs.createQueue(CreateQueueRequest.builder().queueName(name)
                 .attributesWithStrings(Map.of("VisibilityTimeout", "45")).build()).queueUrl()).isEqualTo(url);
         assertThat(sqs.createQueue(CreateQueueRequest.builder().queueName(name).build()).queueUrl()).isEqualTo(url);

@@ -88,7 +88,7 @@ class TlsIT {
                 .httpClient(UrlConnectionHttpClient.builder().tlsTrustManagersProvider(() -> trustTheTestCa).build())
                 .build()) {
             String url = sqs.createQueue(b -> b.queueName("over-tls-json")).queueUrl();
-            assertThat(url).isEqualTo(endpoint() + "/000000000000/over-tls-json");
+            assertThat(url).isEqualTo(endpoint() + "/queue/us-east-1/000000000000/over-tls-json");
             sqs.sendMessage(b -> b.queueUrl(url).messageBody("sealed"));
             assertThat(sqs.receiveMessage(b -> b.queueUrl(url)).messages()).extracting(m -> m.body())
                     .containsExactly("sealed");
@@ -105,7 +105,7 @@ class TlsIT {
                 .withClientConfiguration(configuration).build();
         try {
             String url = sqs.createQueue("over-tls-query").getQueueUrl();
-            assertThat(url).isEqualTo(endpoint() + "/000000000000/over-tls-query");
+            assertThat(url).isEqualTo(endpoint() + "/queue/us-east-1/000000000000/over-tls-query");
             sqs.sendMessage(url, "sealed");
             assertThat(sqs.receiveMessage(url).getMessages()).extracting(m -> m.getBody()).containsExactly("sealed");
         } finally {

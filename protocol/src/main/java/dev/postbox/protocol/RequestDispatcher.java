@@ -28,7 +28,7 @@ public final class RequestDispatcher {
     private static final byte[] UNKNOWN_OPERATION = "<UnknownOperationException/>".getBytes(StandardCharsets.UTF_8);
 
     /**
-     * @param region        region in ARNs
+     * @param region        the region of requests whose signature names none (and of unsigned ones)
      * @param accountId     the account of this server (the SenderId of unsigned requests)
      * @param publicBaseUrl scheme://host:port that queue URLs start with; null to use the request's Host
      * @param scheme        the scheme of queue URLs made from the Host header: {@code https} when the server serves
@@ -226,7 +226,8 @@ public final class RequestDispatcher {
             baseUrl = settings.scheme() + "://" + (host == null || host.isEmpty() ? "localhost" : host);
         }
         Authenticator.Caller caller = authenticator.authenticate(request);
-        return new CallContext(baseUrl, caller.principalId(), settings.region(), waits,
+        return new CallContext(baseUrl, caller.principalId(),
+                caller.region() != null ? caller.region() : settings.region(), waits,
                 request.header("x-amzn-trace-id"), caller.accountId(), caller.authenticated(),
                 request.remoteAddress(), request.secure());
     }

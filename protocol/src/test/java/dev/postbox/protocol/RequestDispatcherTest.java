@@ -64,11 +64,11 @@ class RequestDispatcherTest {
         assertThat(created.status()).isEqualTo(200);
         assertThat(created.contentType()).isEqualTo("application/json");
         assertThat(text(created)).isEqualTo("{\"CreateQueueResponse\":{\"CreateQueueResult\":{\"QueueUrl\":"
-                + "\"http://localhost:9324/000000000000/r\"},\"ResponseMetadata\":{\"RequestId\":\"req-5\"}}}");
+                + "\"http://localhost:9324/queue/us-east-1/000000000000/r\"},\"ResponseMetadata\":{\"RequestId\":\"req-5\"}}}");
         assertThat(jsonOf(get("/", "Action=GetQueueUrl&QueueName=r", accept)).at("/GetQueueUrlResponse/GetQueueUrlResult"
-                + "/QueueUrl").asText()).isEqualTo("http://localhost:9324/000000000000/r");
+                + "/QueueUrl").asText()).isEqualTo("http://localhost:9324/queue/us-east-1/000000000000/r");
         assertThat(jsonOf(get("/", "Action=ListQueues", accept)).at("/ListQueuesResponse/ListQueuesResult/queueUrls/0")
-                .asText()).isEqualTo("http://localhost:9324/000000000000/r");
+                .asText()).isEqualTo("http://localhost:9324/queue/us-east-1/000000000000/r");
         String body = "line one\r\nsaid \"hi\" & <bye>";
         HttpExchange.Response sent = get("/000000000000/r", "Action=SendMessage&MessageBody="
                 + java.net.URLEncoder.encode(body, StandardCharsets.UTF_8), accept);
@@ -126,29 +126,29 @@ class RequestDispatcherTest {
         assertThat(created.status()).isEqualTo(200);
         assertThat(created.contentType()).isEqualTo("application/x-amz-json-1.0");
         assertThat(created.headers()).containsEntry("x-amzn-RequestId", "req-1");
-        assertThat(text(created)).isEqualTo("{\"QueueUrl\":\"http://localhost:9324/000000000000/q\"}");
+        assertThat(text(created)).isEqualTo("{\"QueueUrl\":\"http://localhost:9324/queue/us-east-1/000000000000/q\"}");
 
-        HttpExchange.Response sent = json("SendMessage", "{\"QueueUrl\":\"http://localhost:9324/000000000000/q\","
+        HttpExchange.Response sent = json("SendMessage", "{\"QueueUrl\":\"http://localhost:9324/queue/us-east-1/000000000000/q\","
                 + "\"MessageBody\":\"msg\",\"MessageAttributes\":{\"Foo\":{\"DataType\":\"String\",\"StringValue\":\"Bar\"}}}");
         assertThat(text(sent)).contains("\"MD5OfMessageBody\":\"6e2baaf3b97dbeef01c0043275f9a0e7\"")
                 .contains("\"MD5OfMessageAttributes\":\"ae7155c6026991b6d54b11589678bf9c\"")
                 .doesNotContain("MD5OfMessageSystemAttributes").doesNotContain("SequenceNumber");
 
-        HttpExchange.Response received = json("ReceiveMessage", "{\"QueueUrl\":\"http://localhost:9324/000000000000/q\","
+        HttpExchange.Response received = json("ReceiveMessage", "{\"QueueUrl\":\"http://localhost:9324/queue/us-east-1/000000000000/q\","
                 + "\"MaxNumberOfMessages\":\"10\",\"MessageAttributeNames\":[\"All\"]}");
         assertThat(text(received)).startsWith("{\"Messages\":[{\"MessageId\":")
                 .contains("\"Body\":\"msg\"").contains("\"MD5OfBody\":\"6e2baaf3b97dbeef01c0043275f9a0e7\"")
                 .contains("\"MessageAttributes\":{\"Foo\":{\"StringValue\":\"Bar\",\"DataType\":\"String\"}}")
                 .doesNotContain("\"Attributes\"");
-        assertThat(text(json("ReceiveMessage", "{\"QueueUrl\":\"http://localhost:9324/000000000000/q\"}")))
+        assertThat(text(json("ReceiveMessage", "{\"QueueUrl\":\"http://localhost:9324/queue/us-east-1/000000000000/q\"}")))
                 .isEqualTo("{}");
-        assertThat(text(json("DeleteQueue", "{\"QueueUrl\":\"http://localhost:9324/000000000000/q\"}")))
+        assertThat(text(json("DeleteQueue", "{\"QueueUrl\":\"http://localhost:9324/queue/us-east-1/000000000000/q\"}")))
                 .isEqualTo("{}");
     }
 
     @Test
     void jsonErrorShapes() {
-        HttpExchange.Response missing = json("SendMessage", "{\"QueueUrl\":\"http://localhost:9324/000000000000/none\","
+        HttpExchange.Response missing = json("SendMessage", "{\"QueueUrl\":\"http://localhost:9324/queue/us-east-1/000000000000/none\","
                 + "\"MessageBody\":\"x\"}");
         assertThat(missing.status()).isEqualTo(400);
         assertThat(missing.headers()).containsEntry("x-amzn-query-error", "AWS.SimpleQueueService.NonExistentQueue;Sender")
@@ -157,7 +157,7 @@ class RequestDispatcherTest {
                 + "\"message\":\"The specified queue does not exist.\"}");
 
         json("CreateQueue", "{\"QueueName\":\"q\"}");
-        HttpExchange.Response range = json("ReceiveMessage", "{\"QueueUrl\":\"http://localhost:9324/000000000000/q\","
+        HttpExchange.Response range = json("ReceiveMessage", "{\"QueueUrl\":\"http://localhost:9324/queue/us-east-1/000000000000/q\","
                 + "\"MaxNumberOfMessages\":11}");
         assertThat(range.headers()).containsEntry("x-amzn-query-error", "InvalidParameterValue;Sender");
         assertThat(text(range)).contains("com.amazon.coral.service#InvalidParameterValueException")
@@ -182,7 +182,7 @@ class RequestDispatcherTest {
                 + "&Attribute.1.Value=0&Tag.1.Key=team&Tag.1.Value=core&Version=2012-11-05");
         assertThat(created.contentType()).isEqualTo("text/xml");
         assertThat(text(created)).contains("<CreateQueueResponse xmlns=\"http://queue.amazonaws.com/doc/2012-11-05/\">"
-                + "<CreateQueueResult><QueueUrl>http://localhost:9324/000000000000/q</QueueUrl></CreateQueueResult>"
+                + "<CreateQueueResult><QueueUrl>http://localhost:9324/queue/us-east-1/000000000000/q</QueueUrl></CreateQueueResult>"
                 + "<ResponseMetadata><RequestId>req-2</RequestId></ResponseMetadata></CreateQueueResponse>");
         assertThat(text(query("/000000000000/q", "Action=ListQueueTags")))
                 .contains("<ListQueueTagsResult><Tag><Key>team</Key><Value>core</Value></Tag></ListQueueTagsResult>");
@@ -201,7 +201,7 @@ class RequestDispatcherTest {
                         + "<DataType>String</DataType></Value></MessageAttribute>");
         assertThat(text(query("/000000000000/q", "Action=ReceiveMessage")))
                 .contains("<ReceiveMessageResult/>");
-        assertThat(text(query("/", "Action=GetQueueAttributes&QueueUrl=http://localhost:9324/000000000000/q"
+        assertThat(text(query("/", "Action=GetQueueAttributes&QueueUrl=http://localhost:9324/queue/us-east-1/000000000000/q"
                 + "&AttributeNames.1=VisibilityTimeout")))
                 .contains("<Attribute><Name>VisibilityTimeout</Name><Value>30</Value></Attribute>");
     }

@@ -1,5 +1,6 @@
 package dev.postbox.server;
 
+import dev.postbox.core.QueueUrls;
 import dev.postbox.store.postgres.PostgresOptions;
 import dev.postbox.store.rocksdb.journal.FsyncPolicy;
 import dev.postbox.store.rocksdb.journal.Journal;
@@ -26,7 +27,7 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
                             Duration fsyncInterval, int commitLogSegmentBytes, String accountId, String region,
                             String publicBaseUrl, int maxRequestBytes, Duration queueReuseDelay,
                             Duration purgeInterval, PostgresOptions postgres, Auth auth, Tls tls,
-                            Listener listener) {
+                            Listener listener, QueueUrls.Style queueUrlStyle) {
 
     /**
      * {@code embedded}: durable, in the data directory (default). {@code memory}: ephemeral, for tests.
@@ -105,6 +106,8 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
     public static final String STORAGE_POSTGRES_POLL_INTERVAL_MS = "storage.postgres.poll-interval-ms";
     public static final String SQS_ACCOUNT_ID = "sqs.account-id";
     public static final String SQS_REGION = "sqs.region";
+    /** How queue URLs show their region: path (/queue/region/account/name), host (sqs.region.host) or plain. */
+    public static final String SQS_QUEUE_URL_STYLE = "sqs.queue-url-style";
     public static final String SQS_QUEUE_REUSE_DELAY_SECONDS = "sqs.queue-reuse-delay-seconds";
     public static final String SQS_PURGE_INTERVAL_SECONDS = "sqs.purge-interval-seconds";
     public static final String AUTH_MODE = "auth.mode";
@@ -135,6 +138,7 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
                     Long.toString(PostgresOptions.DEFAULT_POLL_INTERVAL.toMillis())),
             Map.entry(SQS_ACCOUNT_ID, "000000000000"),
             Map.entry(SQS_REGION, "us-east-1"),
+            Map.entry(SQS_QUEUE_URL_STYLE, "path"),
             Map.entry(SQS_QUEUE_REUSE_DELAY_SECONDS, "60"),
             Map.entry(SQS_PURGE_INTERVAL_SECONDS, "60"),
             Map.entry(AUTH_MODE, "off"));
@@ -144,7 +148,7 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
             STORAGE_KIND, STORAGE_DATA_DIR, STORAGE_FSYNC, STORAGE_FSYNC_INTERVAL_MS, STORAGE_COMMIT_LOG_SEGMENT_BYTES,
             STORAGE_POSTGRES_URL, STORAGE_POSTGRES_PASSWORD, STORAGE_POSTGRES_POOL_SIZE,
             STORAGE_POSTGRES_CONNECTION_TIMEOUT_MS, STORAGE_POSTGRES_NOTIFY, STORAGE_POSTGRES_POLL_INTERVAL_MS,
-            SQS_ACCOUNT_ID, SQS_REGION,
+            SQS_ACCOUNT_ID, SQS_REGION, SQS_QUEUE_URL_STYLE,
             SQS_QUEUE_REUSE_DELAY_SECONDS, SQS_PURGE_INTERVAL_SECONDS, AUTH_MODE, AUTH_ACCESS_KEY_ID,
             AUTH_SECRET_ACCESS_KEY, AUTH_ACCOUNT_ID, AUTH_IDENTITIES_FILE);
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
@@ -212,6 +216,10 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
         if (!REGION.matcher(region).matches()) {
             throw bad(SQS_REGION, region, "a region looks like us-east-1");
         }
+        QueueUrls.Style urlStyle = QueueUrls.Style.named(v.get(SQS_QUEUE_URL_STYLE).trim().toLowerCase(Locale.ROOT));
+        if (urlStyle == null) {
+            throw bad(SQS_QUEUE_URL_STYLE, v.get(SQS_QUEUE_URL_STYLE), "expected path, host or plain");
+        }
         String baseUrl = v.get(HTTP_PUBLIC_BASE_URL);
         if (baseUrl != null && !baseUrl.isEmpty()) {
             if (!baseUrl.startsWith("http://") && !baseUrl.startsWith("https://")) {
@@ -255,7 +263,7 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
                 v.get(STORAGE_POSTGRES_PASSWORD), integer(v, STORAGE_POSTGRES_POOL_SIZE, 1, 1000),
                 Duration.ofMillis(integer(v, STORAGE_POSTGRES_CONNECTION_TIMEOUT_MS, 250, 600_000)),
                 Boolean.parseBoolean(notify),
-                Duration.ofMillis(integer(v, STORAGE_POSTGRES_POLL_INTERVAL_MS, 10, 60_000)));
+                Duration.ofMillis(integer(v, STORAGE_POSTGRES_POLL_INTERVAL_MS, 10, 60_000)), region);
         return new PostboxConfig(v.get(HTTP_HOST), integer(v, HTTP_PORT, 0, 65_535), storage, Path.of(dataDir),
                 fsync, Duration.ofMillis(integer(v, STORAGE_FSYNC_INTERVAL_MS, 1, 60_000)),
                 integer(v, STORAGE_COMMIT_LOG_SEGMENT_BYTES, 64 * 1024, 1 << 30), account, region, baseUrl,
@@ -266,7 +274,7 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
                         integer(v, HTTP_MAX_CONNECTIONS, 1, 1_000_000),
                         Duration.ofSeconds(integer(v, HTTP_IDLE_TIMEOUT_SECONDS, 1, 86_400)),
                         Duration.ofSeconds(integer(v, HTTP_REQUEST_READ_TIMEOUT_SECONDS, 1, 3600)),
-                        integer(v, HTTP_MAX_PIPELINED_REQUESTS, 1, 10_000)));
+                        integer(v, HTTP_MAX_PIPELINED_REQUESTS, 1, 10_000)), urlStyle);
     }
 
     private static Tls tls(Map<String, String> v) {

@@ -78,11 +78,12 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
         this.store = switch (config.storage()) {
             case MEMORY -> new InMemoryQueueStore();
             case EMBEDDED -> RocksDbQueueStore.open(new Journal.Settings(config.dataDir(), config.fsync(),
-                    config.fsyncInterval(), config.commitLogSegmentBytes()), clock);
+                    config.fsyncInterval(), config.commitLogSegmentBytes()), clock, config.region());
             case POSTGRES -> PostgresDatabase.openStore(config.postgres());
         };
         this.service = new QueueService(store, clock, new ReceiptHandles(store.receiptHandleSecret()),
-                new QueueService.Settings(config.accountId(), config.queueReuseDelay(), config.purgeInterval()));
+                new QueueService.Settings(config.accountId(), config.queueReuseDelay(), config.purgeInterval(),
+                        config.queueUrlStyle()));
         this.dispatcher = new RequestDispatcher(service, new RequestDispatcher.Settings(config.region(),
                 config.accountId(), config.publicBaseUrl(), tls == null ? "http" : "https"), authenticator);
         this.eventLoops = new NioEventLoopGroup(Runtime.getRuntime().availableProcessors(),

@@ -49,7 +49,7 @@ public abstract class QueueStoreContract {
     /** Incarnations are unique per queue (stores key their data by it). */
     private static final AtomicLong INCARNATIONS = new AtomicLong(System.nanoTime());
     protected final ManualClock clock = new ManualClock();
-    protected final QueueKey key = new QueueKey("000000000000", "contract");
+    protected final QueueKey key = new QueueKey("us-east-1", "000000000000", "contract");
     /** Runs what the clock's timers hand over (a long poll's deadline, a queue's alarm). */
     private final ScheduledExecutorService timerThread = Executors.newSingleThreadScheduledExecutor(
             task -> new Thread(task, "contract-timer"));
@@ -147,7 +147,7 @@ public abstract class QueueStoreContract {
     }
 
     protected QueueKey createFifoQueue(String name, Map<String, String> attributes) {
-        QueueKey fifoKey = new QueueKey("000000000000", name);
+        QueueKey fifoKey = new QueueKey("us-east-1", "000000000000", name);
         Map<String, String> all = new java.util.HashMap<>(QueueAttributes.fifoDefaults());
         all.putAll(attributes);
         create(new QueueRecord(fifoKey, INCARNATIONS.incrementAndGet(), true, all, Map.of(), clock.instant(),
@@ -173,13 +173,28 @@ public abstract class QueueStoreContract {
 
     @Test
     void listsQueuesByPrefixInNameOrder() {
-        create(queue(new QueueKey("000000000000", "b-queue"), Map.of()));
-        create(queue(new QueueKey("000000000000", "a-queue"), Map.of()));
-        create(queue(new QueueKey("111111111111", "a-other"), Map.of()));
-        assertThat(await(store.queues("000000000000", ""))).extracting(q -> q.key().name())
+        create(queue(new QueueKey("us-east-1", "000000000000", "b-queue"), Map.of()));
+        create(queue(new QueueKey("us-east-1", "000000000000", "a-queue"), Map.of()));
+        create(queue(new QueueKey("us-east-1", "111111111111", "a-other"), Map.of()));
+        assertThat(await(store.queues("us-east-1", "000000000000", ""))).extracting(q -> q.key().name())
                 .containsExactly("a-queue", "b-queue", "contract");
-        assertThat(await(store.queues("000000000000", "a"))).extracting(q -> q.key().name())
+        assertThat(await(store.queues("us-east-1", "000000000000", "a"))).extracting(q -> q.key().name())
                 .containsExactly("a-queue");
+    }
+
+    @Test
+    void keepsRegionsApart() {
+        QueueKey elsewhere = new QueueKey("eu-west-1", key.accountId(), key.name());
+        assertThat(create(queue(elsewhere, Map.of("DelaySeconds", "5"))).status())
+                .isEqualTo(QueueStore.CreateOutcome.Status.CREATED);
+        send(elsewhere, message("in eu-west-1", Duration.ZERO));
+        assertThat(await(store.queues("eu-west-1", key.accountId(), ""))).extracting(QueueRecord::key)
+                .containsExactly(elsewhere);
+        assertThat(await(store.queue(key))).get().extracting(q -> q.attributes().get("DelaySeconds"))
+                .isNotEqualTo("5");
+        assertThat(counts(key).visible()).isZero();
+        assertThat(await(store.deleteQueue(elsewhere, clock.instant()))).isTrue();
+        assertThat(await(store.queue(key))).isPresent();
     }
 
     @Test
@@ -474,7 +489,7 @@ public abstract class QueueStoreContract {
 
     @Test
     void aMessageReceivedTooOftenMovesToTheDeadLetterQueue() {
-        QueueKey dlq = new QueueKey("000000000000", "dlq");
+        QueueKey dlq = new QueueKey("us-east-1", "000000000000", "dlq");
         create(queue(dlq, Map.of()));
         QueueStore.Redrive redrive = new QueueStore.Redrive(2, dlq, "arn:aws:sqs:us-east-1:000000000000:contract");
         send("poison");

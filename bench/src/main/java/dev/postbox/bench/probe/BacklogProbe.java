@@ -32,11 +32,11 @@ public final class BacklogProbe {
         long count = Long.parseLong(args[0]);
         Path directory = Path.of(args[1]);
         InstantSource clock = InstantSource.system();
-        QueueKey key = new QueueKey("000000000000", "backlog");
+        QueueKey key = new QueueKey("us-east-1", "000000000000", "backlog");
         String body = "x".repeat(1024);
         Journal.Settings settings = new Journal.Settings(directory, FsyncPolicy.ALWAYS, Duration.ofMillis(100),
                 Journal.Settings.DEFAULT_SEGMENT_BYTES);
-        QueueStore store = RocksDbQueueStore.open(settings, clock);
+        QueueStore store = RocksDbQueueStore.open(settings, clock, "us-east-1");
         Map<String, String> attributes = QueueAttributes.standardDefaults();
         attributes.put(QueueAttributes.MESSAGE_RETENTION_PERIOD, "1209600");
         QueueStore.await(store.createQueue(new QueueRecord(key, 1, false, attributes, Map.of(), clock.instant(),
@@ -63,7 +63,7 @@ public final class BacklogProbe {
         store.close();
 
         long opening = System.nanoTime();
-        store = RocksDbQueueStore.open(settings, clock);
+        store = RocksDbQueueStore.open(settings, clock, "us-east-1");
         double recoverySeconds = (System.nanoTime() - opening) / 1e9;
         System.gc();
         long heapUsed = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();

@@ -6,7 +6,8 @@ package dev.postbox.core.api;
  * @param baseUrl  scheme, host and port that queue URLs handed to this caller must start with
  *                 (so that clients such as Java SDK v1, which send requests to the queue URL, reach us)
  * @param callerId the caller identity recorded as the {@code SenderId} of messages it sends
- * @param region   the region that appears in ARNs
+ * @param region   the request's region (its signature's credential scope, else the server's): where it creates and
+ *                 lists queues, and the region of a queue URL that shows none
  * @param waits    where the caller's long polls resume and keep their deadlines
  * @param traceHeader the caller's trace context (AWS X-Ray's {@code X-Amzn-Trace-Id} header), null when none: the
  *                 {@code AWSTraceHeader} of messages it sends that do not carry one themselves

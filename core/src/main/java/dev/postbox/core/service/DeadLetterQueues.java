@@ -44,17 +44,17 @@ final class DeadLetterQueues implements AutoCloseable {
     CompletableFuture<ListDeadLetterSourceQueues.Result> listDeadLetterSourceQueues(
             CallContext call, ListDeadLetterSourceQueues.Request request) {
         return queues.require(call, "sqs:ListDeadLetterSourceQueues", request.queueUrl())
-                .thenCompose(deadLetter -> sources(deadLetter.key().accountId(),
-                        QueueUrls.arn(call.region(), deadLetter.key())))
+                .thenCompose(deadLetter -> sources(deadLetter.key()))
                 .thenApply(sources -> {
-                    Queues.Page page = Queues.page(call, sources, request.maxResults(), request.nextToken());
+                    Queues.Page page = queues.page(call, sources, request.maxResults(), request.nextToken());
                     return new ListDeadLetterSourceQueues.Result(page.urls(), page.nextToken());
                 });
     }
 
-    /** The account's queues whose redrive policy names {@code deadLetterArn}, ordered by name. */
-    private CompletableFuture<List<QueueRecord>> sources(String accountId, String deadLetterArn) {
-        return store.queues(accountId, "").thenApply(all -> all.stream().filter(queue -> {
+    /** The queues of the dead-letter queue's account and region whose redrive policy names it, ordered by name. */
+    private CompletableFuture<List<QueueRecord>> sources(QueueKey deadLetter) {
+        String deadLetterArn = QueueUrls.arn(deadLetter);
+        return store.queues(deadLetter.region(), deadLetter.accountId(), "").thenApply(all -> all.stream().filter(queue -> {
             String redrive = queue.attributes().get(QueueAttributes.REDRIVE_POLICY);
             return redrive != null
                     && deadLetterArn.equals(RedrivePolicies.parseRedrivePolicy(redrive).deadLetterTargetArn());
@@ -70,7 +70,7 @@ final class DeadLetterQueues implements AutoCloseable {
         String destinationArn = request.destinationArn() == null || request.destinationArn().isEmpty()
                 ? null : request.destinationArn();
         Integer rate = request.maxNumberOfMessagesPerSecond();
-        return existing(sourceArn, call, "SourceArn").thenCompose(source -> sources(source.key().accountId(), sourceArn)
+        return existing(sourceArn, call, "SourceArn").thenCompose(source -> sources(source.key())
                 .thenCompose(sources -> {
                     if (sources.isEmpty()) {
                         throw new SqsException(ErrorCode.INVALID_PARAMETER_VALUE,
@@ -148,8 +148,9 @@ final class DeadLetterQueues implements AutoCloseable {
 
     /** The queue an ARN names, if it exists in this region and account; else {@code ResourceNotFoundException}. */
     private CompletableFuture<QueueRecord> existing(String arn, CallContext call, String parameter) {
-        QueueKey key = QueueUrls.parseArn(arn, call.region());
+        QueueKey key = QueueUrls.parseArn(arn);
         CompletableFuture<QueueRecord> queue = key == null || !key.accountId().equals(queues.accountOf(call))
+                || !key.region().equals(call.region())
                 ? CompletableFuture.completedFuture(null) : store.queue(key).thenApply(q -> q.orElse(null));
         return queue.thenApply(found -> {
             if (found == null) {

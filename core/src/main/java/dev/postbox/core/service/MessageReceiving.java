@@ -73,7 +73,7 @@ final class MessageReceiving {
             MessageRules.checkId("ReceiveRequestAttemptId", attemptId);
         }
         QueueStore.Receive receive = new QueueStore.Receive(max, Duration.ofSeconds(visibility),
-                redriveOf(call, queue), queue.fifo() ? attemptId : null);
+                redriveOf(queue), queue.fifo() ? attemptId : null);
         Instant now = clock.instant();
         LongPoll poll = new LongPoll(call.waits(), queue, receive, systemSelection, attributeSelection,
                 now.plusSeconds(wait));
@@ -155,15 +155,15 @@ final class MessageReceiving {
     }
 
     /** The queue's redrive policy resolved for the store, or null when it has none. */
-    private static QueueStore.Redrive redriveOf(CallContext call, QueueRecord queue) {
+    private static QueueStore.Redrive redriveOf(QueueRecord queue) {
         String text = queue.attributes().get(QueueAttributes.REDRIVE_POLICY);
         if (text == null) {
             return null;
         }
         RedrivePolicies.RedrivePolicy policy = RedrivePolicies.parseRedrivePolicy(text);
-        QueueKey target = QueueUrls.parseArn(policy.deadLetterTargetArn(), call.region());
+        QueueKey target = QueueUrls.parseArn(policy.deadLetterTargetArn());
         return target == null ? null : new QueueStore.Redrive(policy.maxReceiveCount(), target,
-                QueueUrls.arn(call.region(), queue.key()));
+                QueueUrls.arn(queue.key()));
     }
 
     private ReceiveMessage.Message toMessage(QueueRecord queue, Delivery delivery,

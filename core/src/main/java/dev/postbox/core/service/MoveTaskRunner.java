@@ -49,9 +49,9 @@ final class MoveTaskRunner implements AutoCloseable {
     }
 
     private void move(MoveTask task) {
-        QueueKey source = QueueUrls.parseArn(task.sourceArn(), regionOf(task.sourceArn()));
+        QueueKey source = QueueUrls.parseArn(task.sourceArn());
         QueueKey destination = task.destinationArn() == null ? null
-                : QueueUrls.parseArn(task.destinationArn(), regionOf(task.destinationArn()));
+                : QueueUrls.parseArn(task.destinationArn());
         long moved = task.moved();
         long movedBefore = moved;
         long started = System.nanoTime();
@@ -69,7 +69,7 @@ final class MoveTaskRunner implements AutoCloseable {
                 }
                 for (Delivery delivery : deliveries) {
                     QueueKey target = destination != null ? destination : QueueUrls.parseArn(
-                            delivery.data().deadLetterQueueSourceArn(), regionOf(task.sourceArn()));
+                            delivery.data().deadLetterQueueSourceArn());
                     if (target == null || QueueStore.await(store.queue(target)).isEmpty()) {
                         QueueStore.await(store.changeVisibility(source, delivery.sequence(), delivery.receiveCount(),
                                 now, now));
@@ -124,10 +124,6 @@ final class MoveTaskRunner implements AutoCloseable {
         QueueStore.await(store.updateMoveTask(task.sourceArn(), task.taskId(), t -> t.withStatus(status != null
                 ? status : t.status() == MoveTask.Status.CANCELLING ? MoveTask.Status.CANCELLED
                 : MoveTask.Status.COMPLETED, reason)));
-    }
-
-    private static String regionOf(String arn) {
-        return arn.split(":", -1)[3];
     }
 
     /** Stops the workers between messages and waits for them a little; their tasks stay active in the store. */

@@ -49,7 +49,7 @@ final class Permissions {
             checkGrant(accounts, actions);
             Instant now = clock.instant();
             return store.updateQueue(queue.key(), current -> withPolicy(current, QueuePolicies.addPermission(
-                    current.attributes().get(QueueAttributes.POLICY), QueueUrls.arn(call.region(), current.key()),
+                    current.attributes().get(QueueAttributes.POLICY), QueueUrls.arn(current.key()),
                     label, accounts, actions), now));
         }).thenApply(updated -> null);
     }

@@ -72,7 +72,7 @@ final class QueueAdministration {
         Map<String, String> attributes = QueueAttributes.validateSettable(requested, fifo);
         Map<String, String> tags = request.tags() == null ? Map.of() : request.tags();
         QueueTags.check(name, tags, Map.of());
-        QueueKey key = new QueueKey(queues.accountOf(call), name);
+        QueueKey key = queues.own(call, name);
         Map<String, String> initial = fifo ? QueueAttributes.fifoDefaults() : QueueAttributes.standardDefaults();
         merge(initial, attributes);
         checkThroughputMode(fifo, initial);
@@ -97,7 +97,7 @@ final class QueueAdministration {
                 case CREATED -> {
                 }
             }
-            return new CreateQueue.Result(QueueUrls.url(call.baseUrl(), key));
+            return new CreateQueue.Result(queues.url(call, key));
         });
     }
 
@@ -107,15 +107,15 @@ final class QueueAdministration {
         }
         String account = request.queueOwnerAwsAccountId() == null || request.queueOwnerAwsAccountId().isEmpty()
                 ? queues.accountOf(call) : request.queueOwnerAwsAccountId();
-        QueueKey key = new QueueKey(account, request.queueName());
+        QueueKey key = new QueueKey(call.region(), account, request.queueName());
         return queues.require(call, "sqs:GetQueueUrl", key)
-                .thenApply(queue -> new GetQueueUrl.Result(QueueUrls.url(call.baseUrl(), key)));
+                .thenApply(queue -> new GetQueueUrl.Result(queues.url(call, key)));
     }
 
     CompletableFuture<ListQueues.Result> listQueues(CallContext call, ListQueues.Request request) {
         String prefix = request.queueNamePrefix() == null ? "" : request.queueNamePrefix();
-        return store.queues(queues.accountOf(call), prefix).thenApply(all -> {
-            Queues.Page page = Queues.page(call, all, request.maxResults(), request.nextToken());
+        return store.queues(call.region(), queues.accountOf(call), prefix).thenApply(all -> {
+            Queues.Page page = queues.page(call, all, request.maxResults(), request.nextToken());
             return new ListQueues.Result(page.urls(), page.nextToken());
         });
     }
@@ -159,7 +159,7 @@ final class QueueAdministration {
         Map<String, String> result = new LinkedHashMap<>();
         for (String name : names) {
             String value = switch (name) {
-                case QueueAttributes.QUEUE_ARN -> QueueUrls.arn(call.region(), queue.key());
+                case QueueAttributes.QUEUE_ARN -> QueueUrls.arn(queue.key());
                 case QueueAttributes.CREATED_TIMESTAMP -> Long.toString(queue.createdAt().getEpochSecond());
                 case QueueAttributes.LAST_MODIFIED_TIMESTAMP -> Long.toString(queue.lastModifiedAt().getEpochSecond());
                 case QueueAttributes.APPROXIMATE_NUMBER_OF_MESSAGES -> Long.toString(counts.visible());
@@ -244,8 +244,9 @@ final class QueueAdministration {
             return CompletableFuture.completedFuture(null);
         }
         RedrivePolicies.RedrivePolicy policy = RedrivePolicies.parseRedrivePolicy(redrive);
-        QueueKey target = QueueUrls.parseArn(policy.deadLetterTargetArn(), call.region());
+        QueueKey target = QueueUrls.parseArn(policy.deadLetterTargetArn());
         CompletableFuture<QueueRecord> deadLetter = target == null || !target.accountId().equals(key.accountId())
+                || !target.region().equals(key.region())
                 ? CompletableFuture.completedFuture(null) : store.queue(target).thenApply(q -> q.orElse(null));
         return deadLetter.thenAccept(queue -> {
             if (queue == null) {
@@ -259,7 +260,7 @@ final class QueueAdministration {
             String allowText = queue.attributes().get(QueueAttributes.REDRIVE_ALLOW_POLICY);
             RedrivePolicies.RedriveAllowPolicy allow = allowText == null
                     ? RedrivePolicies.RedriveAllowPolicy.ALLOW_ALL : RedrivePolicies.parseRedriveAllowPolicy(allowText);
-            String sourceArn = QueueUrls.arn(call.region(), key);
+            String sourceArn = QueueUrls.arn(key);
             if (!allow.allows(sourceArn)) {
                 throw SqsException.invalidParameter(QueueAttributes.REDRIVE_POLICY, redrive, "Queue " + sourceArn
                         + " is not allowed to use " + policy.deadLetterTargetArn()

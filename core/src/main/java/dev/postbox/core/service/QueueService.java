@@ -1,6 +1,7 @@
 package dev.postbox.core.service;
 
 import dev.postbox.core.Limits;
+import dev.postbox.core.QueueUrls;
 import dev.postbox.core.ReceiptHandles;
 import dev.postbox.core.api.AddPermission;
 import dev.postbox.core.api.CallContext;
@@ -49,8 +50,14 @@ public final class QueueService implements SqsApi, AutoCloseable {
      * @param accountId       the account that owns queues created here and that queue URLs without one refer to
      * @param queueReuseDelay how long a deleted queue's name stays blocked (AWS: 60 s)
      * @param purgeInterval   minimum time between two purges of a queue (AWS: 60 s)
+     * @param urlStyle        how the queue URLs handed out show the region
      */
-    public record Settings(String accountId, Duration queueReuseDelay, Duration purgeInterval) {
+    public record Settings(String accountId, Duration queueReuseDelay, Duration purgeInterval,
+                           QueueUrls.Style urlStyle) {
+        public Settings(String accountId, Duration queueReuseDelay, Duration purgeInterval) {
+            this(accountId, queueReuseDelay, purgeInterval, QueueUrls.Style.PATH);
+        }
+
         public static Settings defaults() {
             return new Settings("000000000000", Duration.ofSeconds(Limits.QUEUE_NAME_REUSE_DELAY_SECONDS),
                     Duration.ofSeconds(Limits.PURGE_INTERVAL_SECONDS));
@@ -68,7 +75,7 @@ public final class QueueService implements SqsApi, AutoCloseable {
 
     public QueueService(QueueStore store, InstantSource clock, ReceiptHandles receiptHandles, Settings settings) {
         this.store = store;
-        Queues lookup = new Queues(store, clock, settings.accountId());
+        Queues lookup = new Queues(store, clock, settings.accountId(), new QueueUrls(settings.urlStyle()));
         this.queues = new QueueAdministration(store, clock, lookup, settings.queueReuseDelay(),
                 settings.purgeInterval());
         this.tags = new QueueTags(store, lookup);

@@ -25,11 +25,23 @@ final class Queues {
     private final QueueStore store;
     private final InstantSource clock;
     private final String accountId;
+    private final QueueUrls urls;
 
-    Queues(QueueStore store, InstantSource clock, String accountId) {
+    Queues(QueueStore store, InstantSource clock, String accountId, QueueUrls urls) {
         this.store = store;
         this.clock = clock;
         this.accountId = accountId;
+        this.urls = urls;
+    }
+
+    /** The queue's URL as this caller is handed it. */
+    String url(CallContext call, QueueKey key) {
+        return urls.url(call.baseUrl(), key);
+    }
+
+    /** The queue of this name in the caller's account and the request's region. */
+    QueueKey own(CallContext call, String name) {
+        return new QueueKey(call.region(), accountOf(call), name);
     }
 
     /** The caller's account: whose queues it creates and lists, and that queue URLs without one refer to. */
@@ -46,7 +58,7 @@ final class Queues {
         if (queueUrl == null || queueUrl.isEmpty()) {
             throw SqsException.missingParameter("QueueUrl");
         }
-        return require(call, action, QueueUrls.parse(queueUrl, accountOf(call)));
+        return require(call, action, QueueUrls.parse(queueUrl, call.region(), accountOf(call)));
     }
 
     /**
@@ -72,7 +84,7 @@ final class Queues {
                     ? PolicyEvaluation.Decision.NOT_APPLICABLE
                     : PolicyEvaluation.evaluate(policy, new PolicyEvaluation.Request(account,
                             "arn:aws:iam::" + account + ":user/" + call.callerId(), action,
-                            QueueUrls.arn(call.region(), key), conditionKeys(call, account)));
+                            QueueUrls.arn(key), conditionKeys(call, account)));
             if (decision == PolicyEvaluation.Decision.DENY
                     || (!own && decision != PolicyEvaluation.Decision.ALLOW)) {
                 throw accessDenied(call, key);
@@ -95,9 +107,8 @@ final class Queues {
         return keys;
     }
 
-    private static SqsException accessDenied(CallContext call, QueueKey key) {
-        return new SqsException(ErrorCode.ACCESS_DENIED, "Access to the resource "
-                + QueueUrls.url(call.baseUrl(), key) + " is denied.");
+    private SqsException accessDenied(CallContext call, QueueKey key) {
+        return new SqsException(ErrorCode.ACCESS_DENIED, "Access to the resource " + url(call, key) + " is denied.");
     }
 
     /** The queue, or a future failed with {@code QueueDoesNotExist}. */
@@ -113,28 +124,28 @@ final class Queues {
      * One page of queue URLs from queues ordered by name: {@code MaxResults} 1..1000 (1000 when absent), resuming
      * after the name in {@code NextToken}; a next token only when {@code MaxResults} was given and more remain (AWS).
      */
-    static Page page(CallContext call, List<QueueRecord> queues, Integer maxResults, String nextToken) {
+    Page page(CallContext call, List<QueueRecord> queues, Integer maxResults, String nextToken) {
         if (maxResults != null && (maxResults < 1 || maxResults > Limits.MAX_LIST_QUEUES_RESULTS)) {
             throw SqsException.invalidParameter("MaxResults", maxResults,
                     "MaxResults must be an integer between 1 and 1000.");
         }
         String after = nextToken == null || nextToken.isEmpty() ? null : decodeNextToken(nextToken);
         int limit = maxResults == null ? Limits.MAX_LIST_QUEUES_RESULTS : maxResults;
-        List<String> urls = new ArrayList<>();
+        List<String> pageUrls = new ArrayList<>();
         String last = null;
         boolean more = false;
         for (QueueRecord queue : queues) {
             if (after != null && queue.key().name().compareTo(after) <= 0) {
                 continue;
             }
-            if (urls.size() == limit) {
+            if (pageUrls.size() == limit) {
                 more = true;
                 break;
             }
-            urls.add(QueueUrls.url(call.baseUrl(), queue.key()));
+            pageUrls.add(url(call, queue.key()));
             last = queue.key().name();
         }
-        return new Page(urls, more && maxResults != null ? encodeNextToken(last) : null);
+        return new Page(pageUrls, more && maxResults != null ? encodeNextToken(last) : null);
     }
 
     private static String encodeNextToken(String lastName) {

@@ -1,9 +1,12 @@
 package dev.postbox.core.store;
 
-/** Identifies a queue: queue names are unique per account (and region, which a server serves one of). */
-public record QueueKey(String accountId, String name) {
+/**
+ * Identifies a queue: queue names are unique per account and region (as on AWS, where two regions' queues of one
+ * name are two queues with their own URLs and ARNs).
+ */
+public record QueueKey(String region, String accountId, String name) {
     @Override
     public String toString() {
-        return accountId + "/" + name;
+        return region + "/" + accountId + "/" + name;
     }
 }

@@ -44,8 +44,8 @@ public interface QueueStore extends AutoCloseable {
 
     CompletableFuture<Optional<QueueRecord>> queue(QueueKey key);
 
-    /** Queues of the account whose names start with the prefix, ordered by name. */
-    CompletableFuture<List<QueueRecord>> queues(String accountId, String namePrefix);
+    /** Queues of the account in the region whose names start with the prefix, ordered by name. */
+    CompletableFuture<List<QueueRecord>> queues(String region, String accountId, String namePrefix);
 
     /**
      * Deletes the queue and all its messages, and remembers {@code now} for the name-reuse window; false if it did not

@@ -67,8 +67,8 @@ public final class InMemoryQueueStore implements QueueStore {
     }
 
     @Override
-    public CompletableFuture<List<QueueRecord>> queues(String accountId, String namePrefix) {
-        return completedFuture(queues.records(accountId, namePrefix));
+    public CompletableFuture<List<QueueRecord>> queues(String region, String accountId, String namePrefix) {
+        return completedFuture(queues.records(region, accountId, namePrefix));
     }
 
     @Override

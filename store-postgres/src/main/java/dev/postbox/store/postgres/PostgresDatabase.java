@@ -7,6 +7,7 @@ import org.flywaydb.core.api.FlywayException;
 import org.postgresql.ds.PGSimpleDataSource;
 
 import javax.sql.DataSource;
+import java.util.Map;
 
 /**
  * The database a {@link PostgresQueueStore} lives in: a connection pool, and the schema brought to this build's
@@ -59,7 +60,7 @@ public final class PostgresDatabase implements AutoCloseable {
                 + " SET enable_sort = off; SET jit = off");
         HikariDataSource pool = new HikariDataSource(config);
         try {
-            migrate(pool);
+            migrate(pool, options.olderDataRegion());
         } catch (RuntimeException e) {
             pool.close();
             throw e;
@@ -72,10 +73,11 @@ public final class PostgresDatabase implements AutoCloseable {
         return new PostgresDatabase(options, pool, direct);
     }
 
-    static void migrate(DataSource dataSource) {
+    static void migrate(DataSource dataSource, String olderDataRegion) {
         try {
             // No ignore patterns: a migration applied by a newer build (unknown here) fails validation.
             Flyway.configure().dataSource(dataSource).locations("classpath:db/postbox").table("postbox_schema_history")
+                    .placeholders(Map.of("older_data_region", olderDataRegion))
                     .validateOnMigrate(true).ignoreMigrationPatterns(new String[0]).load().migrate();
         } catch (FlywayException e) {
             throw new IllegalStateException("The PostgreSQL schema could not be brought to this version of Postbox: "

@@ -104,9 +104,8 @@ public final class PostgresQueueStore implements QueueStore {
                 return new CreateOutcome(existing.get(), CreateOutcome.Status.EXISTS);
             }
             try (PreparedStatement freed = c.prepareStatement(
-                    "SELECT freed_at FROM postbox_freed_name WHERE account = ? AND name = ?")) {
-                freed.setString(1, proposed.key().accountId());
-                freed.setString(2, proposed.key().name());
+                    "SELECT freed_at FROM postbox_freed_name WHERE " + Rows.KEY_MATCHES)) {
+                Rows.bindKey(freed, 1, proposed.key());
                 try (ResultSet rs = freed.executeQuery()) {
                     if (rs.next() && rs.getLong(1) > micros(nameFreeSince)) {
                         return new CreateOutcome(null, CreateOutcome.Status.NAME_RECENTLY_DELETED);
@@ -114,15 +113,14 @@ public final class PostgresQueueStore implements QueueStore {
                 }
             }
             try (PreparedStatement insert = c.prepareStatement("INSERT INTO postbox_queue (" + QUEUE_COLUMNS
-                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT (account, name) DO NOTHING")) {
-                insert.setString(1, proposed.key().accountId());
-                insert.setString(2, proposed.key().name());
-                insert.setLong(3, proposed.incarnation());
-                insert.setBoolean(4, proposed.fifo());
-                insert.setString(5, json(proposed.attributes()));
-                insert.setString(6, json(proposed.tags()));
-                insert.setLong(7, micros(proposed.createdAt()));
-                insert.setLong(8, micros(proposed.lastModifiedAt()));
+                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT (region, account, name) DO NOTHING")) {
+                int next = Rows.bindKey(insert, 1, proposed.key());
+                insert.setLong(next, proposed.incarnation());
+                insert.setBoolean(next + 1, proposed.fifo());
+                insert.setString(next + 2, json(proposed.attributes()));
+                insert.setString(next + 3, json(proposed.tags()));
+                insert.setLong(next + 4, micros(proposed.createdAt()));
+                insert.setLong(next + 5, micros(proposed.lastModifiedAt()));
                 if (insert.executeUpdate() == 0) { // another node created it meanwhile
                     return new CreateOutcome(Rows.queue(c, proposed.key(), false).orElseThrow(),
                             CreateOutcome.Status.EXISTS);
@@ -143,12 +141,13 @@ public final class PostgresQueueStore implements QueueStore {
     }
 
     @Override
-    public CompletableFuture<List<QueueRecord>> queues(String accountId, String namePrefix) {
+    public CompletableFuture<List<QueueRecord>> queues(String region, String accountId, String namePrefix) {
         return transactions.run(c -> {
             try (PreparedStatement select = c.prepareStatement("SELECT " + QUEUE_COLUMNS + " FROM postbox_queue"
-                    + " WHERE account = ? AND starts_with(name, ?) ORDER BY name COLLATE \"C\"")) {
-                select.setString(1, accountId);
-                select.setString(2, namePrefix == null ? "" : namePrefix);
+                    + " WHERE region = ? AND account = ? AND starts_with(name, ?) ORDER BY name COLLATE \"C\"")) {
+                select.setString(1, region);
+                select.setString(2, accountId);
+                select.setString(3, namePrefix == null ? "" : namePrefix);
                 List<QueueRecord> records = new ArrayList<>();
                 try (ResultSet rs = select.executeQuery()) {
                     while (rs.next()) {
@@ -175,17 +174,15 @@ public final class PostgresQueueStore implements QueueStore {
                 update(c, "DELETE FROM " + table + " WHERE incarnation = ?", incarnation);
             }
             try (PreparedStatement delete = c.prepareStatement(
-                    "DELETE FROM postbox_queue WHERE account = ? AND name = ?")) {
-                delete.setString(1, key.accountId());
-                delete.setString(2, key.name());
+                    "DELETE FROM postbox_queue WHERE " + Rows.KEY_MATCHES)) {
+                Rows.bindKey(delete, 1, key);
                 delete.executeUpdate();
             }
             hintOtherNodes(key, now); // polls on other nodes end: their queue is gone
-            try (PreparedStatement freed = c.prepareStatement("INSERT INTO postbox_freed_name VALUES (?, ?, ?)"
-                    + " ON CONFLICT (account, name) DO UPDATE SET freed_at = EXCLUDED.freed_at")) {
-                freed.setString(1, key.accountId());
-                freed.setString(2, key.name());
-                freed.setLong(3, micros(now));
+            try (PreparedStatement freed = c.prepareStatement("INSERT INTO postbox_freed_name"
+                    + " (region, account, name, freed_at) VALUES (?, ?, ?, ?)"
+                    + " ON CONFLICT (region, account, name) DO UPDATE SET freed_at = EXCLUDED.freed_at")) {
+                freed.setLong(Rows.bindKey(freed, 1, key), micros(now));
                 freed.executeUpdate();
             }
             return true;
@@ -199,12 +196,11 @@ public final class PostgresQueueStore implements QueueStore {
             forgetQueue(key);
             QueueRecord changed = change.apply(current);
             try (PreparedStatement update = c.prepareStatement("UPDATE postbox_queue SET attributes = ?, tags = ?,"
-                    + " modified_at = ? WHERE account = ? AND name = ?")) {
+                    + " modified_at = ? WHERE " + Rows.KEY_MATCHES)) {
                 update.setString(1, json(changed.attributes()));
                 update.setString(2, json(changed.tags()));
                 update.setLong(3, micros(changed.lastModifiedAt()));
-                update.setString(4, key.accountId());
-                update.setString(5, key.name());
+                Rows.bindKey(update, 4, key);
                 update.executeUpdate();
             }
             return changed;
@@ -522,9 +518,8 @@ public final class PostgresQueueStore implements QueueStore {
         return transactions.run(c -> {
             long incarnation;
             try (PreparedStatement lock = c.prepareStatement("SELECT incarnation, purged_at FROM postbox_queue"
-                    + " WHERE account = ? AND name = ? FOR UPDATE")) {
-                lock.setString(1, key.accountId());
-                lock.setString(2, key.name());
+                    + " WHERE " + Rows.KEY_MATCHES + " FOR UPDATE")) {
+                Rows.bindKey(lock, 1, key);
                 try (ResultSet rs = lock.executeQuery()) {
                     if (!rs.next()) {
                         throw SqsException.queueDoesNotExist();

@@ -49,7 +49,7 @@ final class ReceivableHints implements AutoCloseable {
     private final Runnable missedSome;
     /** Names this node's hints, so that it can ignore them. */
     private final String node = UUID.randomUUID().toString();
-    /** Hints not sent yet: "from account/name" to the earliest instant (micros) for it. */
+    /** Hints not sent yet: "from region/account/name" to the earliest instant (micros) for it. */
     private final Map<String, Long> pending = new ConcurrentHashMap<>();
     private final Semaphore somethingPending = new Semaphore(0);
     private final CountDownLatch firstAttempt = new CountDownLatch(1);
@@ -89,7 +89,7 @@ final class ReceivableHints implements AutoCloseable {
     }
 
     private void enqueue(String from, QueueKey queue, Instant at) {
-        pending.merge(from + " " + queue.accountId() + "/" + queue.name(), Rows.micros(at), Math::min);
+        pending.merge(from + " " + queue, Rows.micros(at), Math::min); // QueueKey: region/account/name
         somethingPending.release();
     }
 
@@ -193,15 +193,18 @@ final class ReceivableHints implements AutoCloseable {
         }
     }
 
-    /** "node account/name micros": another node's hint (or one to every node). */
+    /**
+     * "node region/account/name micros": another node's hint (or one to every node). A node of a build before
+     * regions sends "account/name": ignored, so during a rolling upgrade a long poll here may not wake for a
+     * message sent through an older node (the message is there for the next receive).
+     */
     private void deliver(String payload) {
         String[] parts = payload.split(" ");
-        int slash = parts.length == 3 ? parts[1].indexOf('/') : -1;
-        if (slash < 0 || parts[0].equals(node)) {
+        String[] queue = parts.length == 3 ? parts[1].split("/", 3) : new String[0];
+        if (queue.length != 3 || parts[0].equals(node)) {
             return; // this node's own hint, or not a hint
         }
-        hint.accept(new QueueKey(parts[1].substring(0, slash), parts[1].substring(slash + 1)),
-                Rows.instant(Long.parseLong(parts[2])));
+        hint.accept(new QueueKey(queue[0], queue[1], queue[2]), Rows.instant(Long.parseLong(parts[2])));
     }
 
     @Override

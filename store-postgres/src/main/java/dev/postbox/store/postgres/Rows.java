@@ -30,8 +30,19 @@ final class Rows {
 
     private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() { };
 
-    static final String QUEUE_COLUMNS =
-            "account, name, incarnation, fifo, attributes, tags, created_at, modified_at, last_fifo_sequence";
+    static final String QUEUE_COLUMNS = "region, account, name, incarnation, fifo, attributes, tags, created_at,"
+            + " modified_at, last_fifo_sequence";
+
+    /** Where a queue's row (or its freed name's) is the key's: bind with {@link #bindKey}. */
+    static final String KEY_MATCHES = "region = ? AND account = ? AND name = ?";
+
+    /** Binds the key's region, account and name from {@code index} on; the index after them. */
+    static int bindKey(PreparedStatement statement, int index, QueueKey key) throws SQLException {
+        statement.setString(index, key.region());
+        statement.setString(index + 1, key.accountId());
+        statement.setString(index + 2, key.name());
+        return index + 3;
+    }
 
     /** Messages retained from this instant on or before are past the queue's retention period. */
     static long retentionCutoff(QueueRecord queue, Instant now) {
@@ -40,9 +51,8 @@ final class Rows {
 
     static Optional<QueueRecord> queue(Connection c, QueueKey key, boolean lock) throws SQLException {
         try (PreparedStatement select = c.prepareStatement("SELECT " + QUEUE_COLUMNS + " FROM postbox_queue"
-                + " WHERE account = ? AND name = ?" + (lock ? " FOR UPDATE" : ""))) {
-            select.setString(1, key.accountId());
-            select.setString(2, key.name());
+                + " WHERE " + KEY_MATCHES + (lock ? " FOR UPDATE" : ""))) {
+            bindKey(select, 1, key);
             try (ResultSet rs = select.executeQuery()) {
                 return rs.next() ? Optional.of(record(rs)) : Optional.empty();
             }
@@ -52,18 +62,18 @@ final class Rows {
     /** The queue with whether its tenants take turns (db/postbox/V2), read from the database. */
     static Optional<StoredQueue> storedQueue(Connection c, QueueKey key) throws SQLException {
         try (PreparedStatement select = c.prepareStatement("SELECT " + QUEUE_COLUMNS + ", tenanted FROM postbox_queue"
-                + " WHERE account = ? AND name = ?")) {
-            select.setString(1, key.accountId());
-            select.setString(2, key.name());
+                + " WHERE " + KEY_MATCHES)) {
+            bindKey(select, 1, key);
             try (ResultSet rs = select.executeQuery()) {
-                return rs.next() ? Optional.of(new StoredQueue(record(rs), rs.getBoolean(10))) : Optional.empty();
+                return rs.next() ? Optional.of(new StoredQueue(record(rs), rs.getBoolean(11))) : Optional.empty();
             }
         }
     }
 
     static QueueRecord record(ResultSet rs) throws SQLException {
-        return new QueueRecord(new QueueKey(rs.getString(1), rs.getString(2)), rs.getLong(3), rs.getBoolean(4),
-                map(rs.getString(5)), map(rs.getString(6)), instant(rs.getLong(7)), instant(rs.getLong(8)));
+        return new QueueRecord(new QueueKey(rs.getString(1), rs.getString(2), rs.getString(3)), rs.getLong(4),
+                rs.getBoolean(5), map(rs.getString(6)), map(rs.getString(7)), instant(rs.getLong(8)),
+                instant(rs.getLong(9)));
     }
 
     static int update(Connection c, String sql, Object... parameters) throws SQLException {

@@ -2,6 +2,7 @@ package dev.postbox.store.postgres;
 
 import dev.postbox.core.QueueAttributes;
 import dev.postbox.core.store.QueueKey;
+import dev.postbox.core.store.QueueRecord;
 import dev.postbox.core.store.QueueStore;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -105,6 +106,39 @@ class PostgresQueueStoreTest extends PostgresStoreContract {
     }
 
     @org.junit.jupiter.api.Test
+    void queuesStoredBeforeRegionsAreInTheRegionTheMigratingNodeNames() throws SQLException {
+        try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement()) {
+            c.setAutoCommit(true);
+            s.execute("DROP DATABASE IF EXISTS before_regions");
+            s.execute("CREATE DATABASE before_regions");
+        }
+        String url = TestDatabase.server().getJdbcUrl("postgres", "before_regions");
+        org.flywaydb.core.Flyway.configure().dataSource(url, null, null).locations("classpath:db/postbox")
+                .table("postbox_schema_history").target("2").load().migrate();
+        try (Connection c = java.sql.DriverManager.getConnection(url); Statement s = c.createStatement()) {
+            s.execute("INSERT INTO postbox_queue (account, name, incarnation, fifo, attributes, tags, created_at,"
+                    + " modified_at) VALUES ('000000000000', 'old', 4242, false, '{\"VisibilityTimeout\":\"30\"}',"
+                    + " '{}', 0, 0)");
+            s.execute("INSERT INTO postbox_freed_name VALUES ('000000000000', 'gone', "
+                    + Rows.micros(clock.instant()) + ")");
+        }
+        try (PostgresDatabase upgraded = PostgresDatabase.open(PostgresOptions.of(url).withPoolSize(2)
+                .withOlderDataRegion("ap-northeast-1")); PostgresQueueStore older = upgraded.newStore()) {
+            QueueKey old = new QueueKey("ap-northeast-1", "000000000000", "old");
+            org.assertj.core.api.Assertions.assertThat(await(older.queue(old))).get()
+                    .extracting(QueueRecord::incarnation).isEqualTo(4242L);
+            org.assertj.core.api.Assertions.assertThat(await(older.queue(
+                    new QueueKey("us-east-1", "000000000000", "old")))).isEmpty();
+            org.assertj.core.api.Assertions.assertThat(await(older.createQueue(queue(new QueueKey("ap-northeast-1",
+                    "000000000000", "gone"), Map.of()), clock.instant().minus(WINDOW))).status()).as("its freed name is that region's")
+                    .isEqualTo(QueueStore.CreateOutcome.Status.NAME_RECENTLY_DELETED);
+            org.assertj.core.api.Assertions.assertThat(await(older.createQueue(queue(new QueueKey("eu-west-1",
+                    "000000000000", "old"), Map.of()), clock.instant().minus(WINDOW))).status())
+                    .isEqualTo(QueueStore.CreateOutcome.Status.CREATED);
+        }
+    }
+
+    @org.junit.jupiter.api.Test
     void aDatabaseMigratedByANewerBuildIsRefused() throws SQLException {
         try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement()) {
             c.setAutoCommit(true);
@@ -144,7 +178,7 @@ class PostgresQueueStoreTest extends PostgresStoreContract {
 
     @org.junit.jupiter.api.Test
     void expiredMessagesLeaveTheTableAfterAReceive() throws Exception {
-        QueueKey shortLived = new QueueKey("000000000000", "short-lived");
+        QueueKey shortLived = new QueueKey("us-east-1", "000000000000", "short-lived");
         create(queue(shortLived, Map.of(QueueAttributes.MESSAGE_RETENTION_PERIOD, "60")));
         send(shortLived, message("expires", java.time.Duration.ZERO));
         clock.advance(Receiving.SWEEP_EVERY.plusSeconds(60));

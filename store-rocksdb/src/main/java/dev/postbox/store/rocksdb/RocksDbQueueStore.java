@@ -66,16 +66,21 @@ public final class RocksDbQueueStore implements QueueStore {
         this.journal = journal;
     }
 
-    /** Opens (or creates) the data directory and loads every queue, message index and window from it. */
-    public static RocksDbQueueStore open(Journal.Settings settings, InstantSource clock) {
-        return open(Journal.open(settings), clock);
+    /**
+     * Opens (or creates) the data directory and loads every queue, message index and window from it.
+     *
+     * @param olderDataRegion the region of queues stored before queues had regions (the server's {@code sqs.region})
+     */
+    public static RocksDbQueueStore open(Journal.Settings settings, InstantSource clock, String olderDataRegion) {
+        return open(Journal.open(settings), clock, olderDataRegion);
     }
 
     /** A store over an open journal, which it then owns (closes). */
-    public static RocksDbQueueStore open(Journal journal, InstantSource clock) {
+    public static RocksDbQueueStore open(Journal journal, InstantSource clock, String olderDataRegion) {
         RocksDbQueueStore store = new RocksDbQueueStore(journal);
         try {
-            new Recovery(journal, store.queues, store.moveTasks, store::newQueue).run(clock.instant());
+            new Recovery(journal, store.queues, store.moveTasks, store::newQueue, olderDataRegion)
+                    .run(clock.instant());
         } catch (RuntimeException e) {
             store.close();
             throw e;
@@ -144,8 +149,8 @@ public final class RocksDbQueueStore implements QueueStore {
     }
 
     @Override
-    public CompletableFuture<List<QueueRecord>> queues(String accountId, String namePrefix) {
-        return CompletableFuture.completedFuture(queues.records(accountId, namePrefix));
+    public CompletableFuture<List<QueueRecord>> queues(String region, String accountId, String namePrefix) {
+        return CompletableFuture.completedFuture(queues.records(region, accountId, namePrefix));
     }
 
     @Override

@@ -44,7 +44,7 @@ class DurableServiceTest {
     private QueueService start() {
         journal = Journal.open(new Journal.Settings(directory, FsyncPolicy.ALWAYS, Duration.ofMillis(5),
                 Journal.Settings.DEFAULT_SEGMENT_BYTES));
-        RocksDbQueueStore store = RocksDbQueueStore.open(journal, clock);
+        RocksDbQueueStore store = RocksDbQueueStore.open(journal, clock, "us-east-1");
         service = new QueueService(store, clock, new ReceiptHandles(store.receiptHandleSecret()),
                 QueueService.Settings.defaults()).resumeMoveTasks();
         return service;

@@ -22,8 +22,8 @@ import java.util.Map;
  * is flushed by then, so RocksDB's memtables die with it and only the commit log has the changes.
  */
 public final class KilledStore {
-    static final QueueKey QUEUE = new QueueKey("000000000000", "killed");
-    static final QueueKey CREATED_LAST = new QueueKey("000000000000", "created-last");
+    static final QueueKey QUEUE = new QueueKey("us-east-1", "000000000000", "killed");
+    static final QueueKey CREATED_LAST = new QueueKey("us-east-1", "000000000000", "created-last");
 
     private KilledStore() {
     }
@@ -31,7 +31,7 @@ public final class KilledStore {
     public static void main(String[] args) throws Exception {
         ManualClock clock = new ManualClock();
         QueueStore store = RocksDbQueueStore.open(new Journal.Settings(Path.of(args[0]), FsyncPolicy.ALWAYS,
-                Duration.ofMillis(100), Journal.Settings.DEFAULT_SEGMENT_BYTES), clock);
+                Duration.ofMillis(100), Journal.Settings.DEFAULT_SEGMENT_BYTES), clock, "us-east-1");
         QueueStore.await(store.createQueue(queue(QUEUE, clock), clock.instant()));
         QueueStore.await(store.updateQueue(QUEUE, q -> q.withTags(Map.of("team", "core"))));
         for (String body : List.of("a", "b", "c")) {

@@ -7,6 +7,9 @@ import dev.postbox.core.store.MoveTask;
 import dev.postbox.core.store.QueueKey;
 import dev.postbox.core.store.QueueRecord;
 import dev.postbox.core.store.QueueStore;
+import dev.postbox.store.rocksdb.journal.Batch;
+import dev.postbox.store.rocksdb.journal.Codec;
+import dev.postbox.store.rocksdb.journal.ColumnFamily;
 import dev.postbox.store.rocksdb.journal.FsyncPolicy;
 import dev.postbox.store.rocksdb.journal.Journal;
 import dev.postbox.store.rocksdb.journal.JournalFaults;
@@ -47,7 +50,7 @@ class RocksDbQueueStoreTest extends QueueStoreContract {
     private RocksDbQueueStore open(FsyncPolicy fsync) {
         journal = Journal.open(new Journal.Settings(directory, fsync, Duration.ofMillis(5),
                 Journal.Settings.DEFAULT_SEGMENT_BYTES));
-        return RocksDbQueueStore.open(journal, clock);
+        return RocksDbQueueStore.open(journal, clock, "us-east-1");
     }
 
     @Override
@@ -114,7 +117,7 @@ class RocksDbQueueStoreTest extends QueueStoreContract {
         send("a", "b");
         assertThat(purge(key)).isTrue();
         send("after-purge");
-        QueueKey doomed = new QueueKey("000000000000", "doomed");
+        QueueKey doomed = new QueueKey("us-east-1", "000000000000", "doomed");
         create(queue(doomed, Map.of()));
         send(doomed, message("x", Duration.ZERO));
         await(store.deleteQueue(doomed, clock.instant()));
@@ -184,7 +187,7 @@ class RocksDbQueueStoreTest extends QueueStoreContract {
 
     @Test
     void theNameReuseAndPurgeWindowsSurviveARestart() {
-        QueueKey deleted = new QueueKey("000000000000", "deleted");
+        QueueKey deleted = new QueueKey("us-east-1", "000000000000", "deleted");
         create(queue(deleted, Map.of()));
         await(store.deleteQueue(deleted, clock.instant()));
         assertThat(purge(key)).isTrue();
@@ -197,6 +200,54 @@ class RocksDbQueueStoreTest extends QueueStoreContract {
         restart();
         assertThat(create(queue(deleted, Map.of())).status()).isEqualTo(QueueStore.CreateOutcome.Status.CREATED);
         assertThat(purge(key)).isTrue();
+    }
+
+    @Test
+    void queuesStoredBeforeRegionsAreTheOlderDataRegionsAfterAnUpgrade() throws Exception {
+        QueueKey deleted = new QueueKey("us-east-1", "000000000000", "deleted");
+        create(queue(deleted, Map.of()));
+        await(store.deleteQueue(deleted, clock.instant()));
+        send("kept");
+        store.close();
+        journal = Journal.open(new Journal.Settings(directory, FsyncPolicy.ALWAYS, Duration.ofMillis(5),
+                Journal.Settings.DEFAULT_SEGMENT_BYTES));
+        asBeforeRegions(key, deleted);
+        journal.close();
+
+        store = RocksDbQueueStore.open(new Journal.Settings(directory, FsyncPolicy.ALWAYS, Duration.ofMillis(5),
+                Journal.Settings.DEFAULT_SEGMENT_BYTES), clock, "eu-central-1");
+        QueueKey upgraded = new QueueKey("eu-central-1", key.accountId(), key.name());
+        assertThat(await(store.queue(upgraded))).get().extracting(QueueRecord::key).isEqualTo(upgraded);
+        assertThat(receive(upgraded, 10)).extracting(d -> d.data().body()).containsExactly("kept");
+        assertThat(create(queue(new QueueKey("eu-central-1", "000000000000", "deleted"), Map.of())).status())
+                .as("the tombstone moved with the queues").isEqualTo(QueueStore.CreateOutcome.Status.NAME_RECENTLY_DELETED);
+        assertThat(await(store.deleteQueue(upgraded, clock.instant()))).isTrue();
+        restart(); // the rewritten keys are the ones a delete removes: nothing comes back
+        assertThat(await(store.queues("eu-central-1", key.accountId(), ""))).isEmpty();
+        assertThat(await(store.queue(upgraded))).isEmpty();
+    }
+
+    /** Rewrites a queue record and a tombstone as a build before regions stored them. */
+    private void asBeforeRegions(QueueKey queue, QueueKey tombstone) {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        Batch batch = new Batch();
+        journal.scan(ColumnFamily.QUEUES, new byte[0], (k, value) -> {
+            try {
+                var record = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(value);
+                assertThat(record.remove("region").asText()).isEqualTo(queue.region());
+                batch.delete(ColumnFamily.QUEUES, k).put(ColumnFamily.QUEUES,
+                        (queue.accountId() + "/" + queue.name()).getBytes(StandardCharsets.UTF_8),
+                        json.writeValueAsBytes(record));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        byte[] tombstoneKey = Codec.StateKeys.tombstone(tombstone);
+        byte[] freedAt = journal.multiGet(ColumnFamily.DEFAULT, List.of(tombstoneKey)).getFirst();
+        assertThat(freedAt).isNotNull();
+        batch.delete(ColumnFamily.DEFAULT, tombstoneKey).put(ColumnFamily.DEFAULT, ("tombstone/"
+                + tombstone.accountId() + "/" + tombstone.name()).getBytes(StandardCharsets.UTF_8), freedAt);
+        journal.submit(batch).join();
     }
 
     @Test

@@ -47,10 +47,11 @@ public final class QueueTable {
         return queue == null ? Optional.empty() : Optional.of(queue.record());
     }
 
-    /** Records of the account's queues whose names start with the prefix, ordered by name. */
-    public List<QueueRecord> records(String accountId, String namePrefix) {
+    /** Records of the account's queues in the region whose names start with the prefix, ordered by name. */
+    public List<QueueRecord> records(String region, String accountId, String namePrefix) {
         return queues.values().stream().map(MemoryQueue::record)
-                .filter(r -> r.key().accountId().equals(accountId) && r.key().name().startsWith(namePrefix))
+                .filter(r -> r.key().region().equals(region) && r.key().accountId().equals(accountId)
+                        && r.key().name().startsWith(namePrefix))
                 .sorted(Comparator.comparing(r -> r.key().name()))
                 .toList();
     }

@@ -42,14 +42,16 @@ public final class Codec {
 
     // ---- keys ----------------------------------------------------------------------------------------------------
 
+    /** {@code region/account/name}. Data written before regions has keys {@code account/name}. */
     public static byte[] queueKey(QueueKey key) {
-        return utf8(key.accountId() + "/" + key.name());
+        return utf8(key.region() + "/" + key.accountId() + "/" + key.name());
     }
 
-    public static QueueKey queueKey(byte[] key) {
-        String text = new String(key, StandardCharsets.UTF_8);
-        int slash = text.indexOf('/');
-        return new QueueKey(text.substring(0, slash), text.substring(slash + 1));
+    /** The queue a key names; a key written before regions is taken to be in {@code olderDataRegion}. */
+    public static QueueKey queueKey(byte[] key, String olderDataRegion) {
+        String[] parts = new String(key, StandardCharsets.UTF_8).split("/", 3);
+        return parts.length == 2 ? new QueueKey(olderDataRegion, parts[0], parts[1])
+                : new QueueKey(parts[0], parts[1], parts[2]);
     }
 
     public static byte[] messageKey(long incarnation, long sequence) {
@@ -98,8 +100,8 @@ public final class Codec {
             return concat(TOMBSTONES, queueKey(queue));
         }
 
-        public static QueueKey tombstoneQueue(byte[] key) {
-            return queueKey(Arrays.copyOfRange(key, TOMBSTONES.length, key.length));
+        public static QueueKey tombstoneQueue(byte[] key, String olderDataRegion) {
+            return queueKey(Arrays.copyOfRange(key, TOMBSTONES.length, key.length), olderDataRegion);
         }
 
         public static byte[] purge(long incarnation) {
@@ -140,14 +142,15 @@ public final class Codec {
 
     // ---- queues (JSON: small, rare, and readable with any tool) ------------------------------------------------
 
-    private record QueueJson(String accountId, String name, long incarnation, boolean fifo,
+    /** {@code region} is null in records written before regions. */
+    private record QueueJson(String region, String accountId, String name, long incarnation, boolean fifo,
                              Map<String, String> attributes, Map<String, String> tags, long createdAtMillis,
                              long lastModifiedAtMillis) {
     }
 
     public static byte[] encodeQueue(QueueRecord queue) {
         try {
-            return JSON.writeValueAsBytes(new QueueJson(queue.key().accountId(), queue.key().name(),
+            return JSON.writeValueAsBytes(new QueueJson(queue.key().region(), queue.key().accountId(), queue.key().name(),
                     queue.incarnation(), queue.fifo(), queue.attributes(), queue.tags(),
                     queue.createdAt().toEpochMilli(), queue.lastModifiedAt().toEpochMilli()));
         } catch (IOException e) {
@@ -155,11 +158,13 @@ public final class Codec {
         }
     }
 
-    public static QueueRecord decodeQueue(byte[] bytes) {
+    /** The queue record; one written before regions is taken to be in {@code olderDataRegion}. */
+    public static QueueRecord decodeQueue(byte[] bytes, String olderDataRegion) {
         try {
             QueueJson q = JSON.readValue(bytes, new TypeReference<>() {
             });
-            return new QueueRecord(new QueueKey(q.accountId(), q.name()), q.incarnation(), q.fifo(), q.attributes(),
+            return new QueueRecord(new QueueKey(q.region() != null ? q.region() : olderDataRegion, q.accountId(),
+                    q.name()), q.incarnation(), q.fifo(), q.attributes(),
                     q.tags(), Instant.ofEpochMilli(q.createdAtMillis()), Instant.ofEpochMilli(q.lastModifiedAtMillis()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -27,7 +27,7 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
                             Duration fsyncInterval, int commitLogSegmentBytes, String accountId, String region,
                             String publicBaseUrl, int maxRequestBytes, Duration queueReuseDelay,
                             Duration purgeInterval, PostgresOptions postgres, Auth auth, Tls tls,
-                            Listener listener, QueueUrls.Style queueUrlStyle) {
+                            Listener listener, QueueUrls.Style queueUrlStyle, boolean metricsEnabled) {
 
     /**
      * {@code embedded}: durable, in the data directory (default). {@code memory}: ephemeral, for tests.
@@ -110,6 +110,8 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
     public static final String SQS_QUEUE_URL_STYLE = "sqs.queue-url-style";
     public static final String SQS_QUEUE_REUSE_DELAY_SECONDS = "sqs.queue-reuse-delay-seconds";
     public static final String SQS_PURGE_INTERVAL_SECONDS = "sqs.purge-interval-seconds";
+    /** GET /metrics (Prometheus text format), unauthenticated like /health. */
+    public static final String METRICS_ENABLED = "metrics.enabled";
     public static final String AUTH_MODE = "auth.mode";
     public static final String AUTH_ACCESS_KEY_ID = "auth.access-key-id";
     public static final String AUTH_SECRET_ACCESS_KEY = "auth.secret-access-key";
@@ -141,6 +143,7 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
             Map.entry(SQS_QUEUE_URL_STYLE, "path"),
             Map.entry(SQS_QUEUE_REUSE_DELAY_SECONDS, "60"),
             Map.entry(SQS_PURGE_INTERVAL_SECONDS, "60"),
+            Map.entry(METRICS_ENABLED, "true"),
             Map.entry(AUTH_MODE, "off"));
     private static final Set<String> KEYS = Set.of(HTTP_HOST, HTTP_PORT, HTTP_PUBLIC_BASE_URL, HTTP_MAX_REQUEST_BYTES,
             HTTP_TLS_CERTIFICATE_FILE, HTTP_TLS_PRIVATE_KEY_FILE, HTTP_MAX_HEADER_BYTES, HTTP_MAX_CONNECTIONS,
@@ -149,7 +152,7 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
             STORAGE_POSTGRES_URL, STORAGE_POSTGRES_PASSWORD, STORAGE_POSTGRES_POOL_SIZE,
             STORAGE_POSTGRES_CONNECTION_TIMEOUT_MS, STORAGE_POSTGRES_NOTIFY, STORAGE_POSTGRES_POLL_INTERVAL_MS,
             SQS_ACCOUNT_ID, SQS_REGION, SQS_QUEUE_URL_STYLE,
-            SQS_QUEUE_REUSE_DELAY_SECONDS, SQS_PURGE_INTERVAL_SECONDS, AUTH_MODE, AUTH_ACCESS_KEY_ID,
+            SQS_QUEUE_REUSE_DELAY_SECONDS, SQS_PURGE_INTERVAL_SECONDS, METRICS_ENABLED, AUTH_MODE, AUTH_ACCESS_KEY_ID,
             AUTH_SECRET_ACCESS_KEY, AUTH_ACCOUNT_ID, AUTH_IDENTITIES_FILE);
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
     private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-\\d+");
@@ -255,14 +258,11 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
         if (postgresUrl != null && !postgresUrl.isBlank() && !postgresUrl.trim().startsWith("jdbc:postgresql://")) {
             throw bad(STORAGE_POSTGRES_URL, postgresUrl, "it must start with jdbc:postgresql://");
         }
-        String notify = v.get(STORAGE_POSTGRES_NOTIFY).trim().toLowerCase(Locale.ROOT);
-        if (!notify.equals("true") && !notify.equals("false")) {
-            throw bad(STORAGE_POSTGRES_NOTIFY, v.get(STORAGE_POSTGRES_NOTIFY), "expected true or false");
-        }
+        boolean notify = bool(v, STORAGE_POSTGRES_NOTIFY);
         PostgresOptions postgres = storage != StorageKind.POSTGRES ? null : new PostgresOptions(postgresUrl.trim(),
                 v.get(STORAGE_POSTGRES_PASSWORD), integer(v, STORAGE_POSTGRES_POOL_SIZE, 1, 1000),
                 Duration.ofMillis(integer(v, STORAGE_POSTGRES_CONNECTION_TIMEOUT_MS, 250, 600_000)),
-                Boolean.parseBoolean(notify),
+                notify,
                 Duration.ofMillis(integer(v, STORAGE_POSTGRES_POLL_INTERVAL_MS, 10, 60_000)), region);
         return new PostboxConfig(v.get(HTTP_HOST), integer(v, HTTP_PORT, 0, 65_535), storage, Path.of(dataDir),
                 fsync, Duration.ofMillis(integer(v, STORAGE_FSYNC_INTERVAL_MS, 1, 60_000)),
@@ -274,7 +274,15 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
                         integer(v, HTTP_MAX_CONNECTIONS, 1, 1_000_000),
                         Duration.ofSeconds(integer(v, HTTP_IDLE_TIMEOUT_SECONDS, 1, 86_400)),
                         Duration.ofSeconds(integer(v, HTTP_REQUEST_READ_TIMEOUT_SECONDS, 1, 3600)),
-                        integer(v, HTTP_MAX_PIPELINED_REQUESTS, 1, 10_000)), urlStyle);
+                        integer(v, HTTP_MAX_PIPELINED_REQUESTS, 1, 10_000)), urlStyle, bool(v, METRICS_ENABLED));
+    }
+
+    private static boolean bool(Map<String, String> v, String key) {
+        String value = v.get(key).trim().toLowerCase(Locale.ROOT);
+        if (!value.equals("true") && !value.equals("false")) {
+            throw bad(key, v.get(key), "expected true or false");
+        }
+        return value.equals("true");
     }
 
     private static Tls tls(Map<String, String> v) {

@@ -6,7 +6,10 @@ import dev.postbox.auth.SigV4Authenticator;
 import dev.postbox.core.ErrorCode;
 import dev.postbox.core.ReceiptHandles;
 import dev.postbox.core.api.Waits;
+import dev.postbox.core.api.SqsApi;
 import dev.postbox.core.service.QueueService;
+import dev.postbox.server.metrics.MeteredSqsApi;
+import dev.postbox.server.metrics.ServerMetrics;
 import dev.postbox.core.store.QueueStore;
 import dev.postbox.core.time.ServiceClock;
 import dev.postbox.protocol.Authenticator;
@@ -56,12 +59,15 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
     private static final System.Logger LOG = System.getLogger(PostboxServer.class.getName());
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
     private static final byte[] HEALTHY = "{\"status\":\"UP\"}".getBytes(StandardCharsets.US_ASCII);
+    private static final String METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
     private final PostboxConfig config;
     private final ServiceClock clock;
     private final QueueStore store;
     private final QueueService service;
     private final RequestDispatcher dispatcher;
+    /** Null: metrics.enabled=false. */
+    private final ServerMetrics metrics;
     /** Null: plain HTTP. */
     private final SslContext tls;
     private ListenerLimits.ConnectionLimit connectionLimit;
@@ -84,7 +90,11 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
         this.service = new QueueService(store, clock, new ReceiptHandles(store.receiptHandleSecret()),
                 new QueueService.Settings(config.accountId(), config.queueReuseDelay(), config.purgeInterval(),
                         config.queueUrlStyle()));
-        this.dispatcher = new RequestDispatcher(service, new RequestDispatcher.Settings(config.region(),
+        this.metrics = config.metricsEnabled() ? new ServerMetrics(store, clock,
+                () -> connectionLimit == null ? 0 : connectionLimit.open()) : null;
+        SqsApi api = metrics == null ? service
+                : new MeteredSqsApi(service, metrics.registry(), metrics.queues(), config.accountId());
+        this.dispatcher = new RequestDispatcher(api, new RequestDispatcher.Settings(config.region(),
                 config.accountId(), config.publicBaseUrl(), tls == null ? "http" : "https"), authenticator);
         this.eventLoops = new NioEventLoopGroup(Runtime.getRuntime().availableProcessors(),
                 new DefaultThreadFactory("postbox-http", true));
@@ -211,14 +221,29 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
             return CompletableFuture.completedFuture(new HttpExchange.Response(200, "application/json", Map.of(),
                     HEALTHY));
         }
+        if (metrics != null && request.method().equals("GET") && request.path().equals("/metrics")) {
+            return metrics.scrape().handle((text, failure) -> {
+                if (failure != null) {
+                    LOG.log(System.Logger.Level.ERROR, "metrics scrape failed", failure);
+                    return new HttpExchange.Response(500, "text/plain", Map.of(),
+                            "metrics unavailable\n".getBytes(StandardCharsets.UTF_8));
+                }
+                return new HttpExchange.Response(200, METRICS_CONTENT_TYPE, Map.of(),
+                        text.getBytes(StandardCharsets.UTF_8));
+            });
+        }
         String requestId = UUID.randomUUID().toString();
         if (stopped) {
             return CompletableFuture.completedFuture(RequestDispatcher.error(request, ErrorCode.SERVICE_UNAVAILABLE,
                     "The server is shutting down.", requestId));
         }
         activeRequests.incrementAndGet();
-        return dispatcher.handle(request, requestId, waits).whenComplete((response, failure) ->
-                activeRequests.decrementAndGet());
+        return dispatcher.handle(request, requestId, waits).whenComplete((response, failure) -> {
+            activeRequests.decrementAndGet();
+            if (metrics != null && response != null) {
+                metrics.responded(response.status());
+            }
+        });
     }
 
     @Override
@@ -253,6 +278,9 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
         listener.close().syncUninterruptibly();
         // Answers already handed to the event loops are written during the quiet period.
         eventLoops.shutdownGracefully(100, 2_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
+        if (metrics != null) {
+            metrics.close();
+        }
         store.close();
         LOG.log(System.Logger.Level.DEBUG, "stopped");
     }

@@ -183,6 +183,27 @@ public abstract class QueueStoreContract {
     }
 
     @Test
+    void listsEveryQueueOfEveryAccountAndRegion() {
+        QueueKey other = new QueueKey("eu-west-1", "111111111111", "elsewhere");
+        create(queue(other, Map.of()));
+        assertThat(await(store.allQueues())).extracting(QueueRecord::key).containsExactlyInAnyOrder(key, other);
+    }
+
+    @Test
+    void countsKnowWhenTheOldestMessageWasSent() {
+        assertThat(counts(key).oldestRetainedFrom()).isNull();
+        Instant first = clock.instant();
+        send("first");
+        clock.advanceSeconds(5);
+        send(key, message("delayed", Duration.ofSeconds(30)));
+        assertThat(counts(key).oldestRetainedFrom()).isEqualTo(first);
+        Delivery received = receive(1).getFirst();
+        assertThat(counts(key).oldestRetainedFrom()).as("in flight counts").isEqualTo(first);
+        delete(key, received);
+        assertThat(counts(key).oldestRetainedFrom()).isEqualTo(first.plusSeconds(5));
+    }
+
+    @Test
     void keepsRegionsApart() {
         QueueKey elsewhere = new QueueKey("eu-west-1", key.accountId(), key.name());
         assertThat(create(queue(elsewhere, Map.of("DelaySeconds", "5"))).status())

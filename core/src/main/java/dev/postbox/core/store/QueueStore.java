@@ -47,6 +47,9 @@ public interface QueueStore extends AutoCloseable {
     /** Queues of the account in the region whose names start with the prefix, ordered by name. */
     CompletableFuture<List<QueueRecord>> queues(String region, String accountId, String namePrefix);
 
+    /** Every queue of every account and region (what the metrics report on), in no particular order. */
+    CompletableFuture<List<QueueRecord>> allQueues();
+
     /**
      * Deletes the queue and all its messages, and remembers {@code now} for the name-reuse window; false if it did not
      * exist. Waiting receivers are woken.

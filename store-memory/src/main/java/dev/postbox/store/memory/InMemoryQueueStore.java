@@ -72,6 +72,11 @@ public final class InMemoryQueueStore implements QueueStore {
     }
 
     @Override
+    public CompletableFuture<List<QueueRecord>> allQueues() {
+        return completedFuture(queues.allRecords());
+    }
+
+    @Override
     public CompletableFuture<Boolean> deleteQueue(QueueKey key, Instant now) {
         return metadataChange(() -> {
             MemoryQueue removed = queues.remove(key);

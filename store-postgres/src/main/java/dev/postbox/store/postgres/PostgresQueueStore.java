@@ -160,6 +160,20 @@ public final class PostgresQueueStore implements QueueStore {
     }
 
     @Override
+    public CompletableFuture<List<QueueRecord>> allQueues() {
+        return transactions.run(c -> {
+            try (PreparedStatement select = c.prepareStatement("SELECT " + QUEUE_COLUMNS + " FROM postbox_queue");
+                 ResultSet rs = select.executeQuery()) {
+                List<QueueRecord> records = new ArrayList<>();
+                while (rs.next()) {
+                    records.add(record(rs));
+                }
+                return records;
+            }
+        });
+    }
+
+    @Override
     public CompletableFuture<Boolean> deleteQueue(QueueKey key, Instant now) {
         return transactions.run(c -> {
             Optional<QueueRecord> queue = Rows.queue(c, key, true);
@@ -566,7 +580,7 @@ public final class PostgresQueueStore implements QueueStore {
             long cutoff = retentionCutoff(queue, now);
             try (PreparedStatement count = c.prepareStatement("SELECT count(*) FILTER (WHERE visible_at <= ?),"
                     + " count(*) FILTER (WHERE visible_at > ? AND receive_count > 0),"
-                    + " count(*) FILTER (WHERE visible_at > ? AND receive_count = 0)"
+                    + " count(*) FILTER (WHERE visible_at > ? AND receive_count = 0), min(retained_from)"
                     + " FROM postbox_message WHERE incarnation = ? AND retained_from > ?")) {
                 long nowMicros = micros(now);
                 count.setLong(1, nowMicros);
@@ -576,7 +590,9 @@ public final class PostgresQueueStore implements QueueStore {
                 count.setLong(5, cutoff);
                 try (ResultSet rs = count.executeQuery()) {
                     rs.next();
-                    return new QueueCounts(rs.getLong(1), rs.getLong(2), rs.getLong(3));
+                    long oldest = rs.getLong(4);
+                    return new QueueCounts(rs.getLong(1), rs.getLong(2), rs.getLong(3),
+                            rs.wasNull() ? null : Rows.instant(oldest));
                 }
             }
         });

@@ -154,6 +154,11 @@ public final class RocksDbQueueStore implements QueueStore {
     }
 
     @Override
+    public CompletableFuture<List<QueueRecord>> allQueues() {
+        return CompletableFuture.completedFuture(queues.allRecords());
+    }
+
+    @Override
     public CompletableFuture<Boolean> deleteQueue(QueueKey key, Instant now) {
         return metadataChange(() -> {
             MemoryQueue queue = queues.get(key);

@@ -73,6 +73,19 @@ final class FairOrder implements VisibleOrder {
         return coldCount;
     }
 
+    /** When the oldest cold message's retention began (epoch millis), or Long.MAX_VALUE when there is none. */
+    long oldestColdRetainedFromMillis() {
+        long oldest = Long.MAX_VALUE;
+        if (coldCount > 0) {
+            for (Tenant tenant : rotation) {
+                if (!tenant.coldRetainedFrom.isEmpty()) {
+                    oldest = Math.min(oldest, tenant.coldRetainedFrom.peekFirst());
+                }
+            }
+        }
+        return oldest;
+    }
+
     /** Drops cold messages whose retention started at or before the cutoff, reporting each sequence. */
     void expireCold(long cutoffMillis, java.util.function.LongConsumer dropped) {
         if (coldCount == 0) {

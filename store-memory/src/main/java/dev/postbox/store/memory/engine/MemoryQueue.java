@@ -549,7 +549,8 @@ public final class MemoryQueue {
         try {
             messages.sweepExpired(now.minus(retention), messageExpired);
             messages.promoteDue(now);
-            return new QueueCounts(messages.visibleCount(), messages.inFlightCount(), messages.delayedCount());
+            return new QueueCounts(messages.visibleCount(), messages.inFlightCount(), messages.delayedCount(),
+                    messages.oldestRetainedFrom());
         } finally {
             lock.unlock();
         }

@@ -208,6 +208,18 @@ final class Messages {
         }
     }
 
+    /** When the oldest message's retention began (indexed or cold), or null when there is none. */
+    Instant oldestRetainedFrom() {
+        Instant oldest = byAge.isEmpty() ? null : byAge.first().retainedFrom;
+        if (fairOrder != null) {
+            long cold = fairOrder.oldestColdRetainedFromMillis();
+            if (cold != Long.MAX_VALUE && (oldest == null || cold < oldest.toEpochMilli())) {
+                oldest = Instant.ofEpochMilli(cold);
+            }
+        }
+        return oldest;
+    }
+
     /** Makes every pending message whose instant has come visible. */
     void promoteDue(Instant now) {
         while (!pending.isEmpty() && !pending.first().visibleAt.isAfter(now)) {

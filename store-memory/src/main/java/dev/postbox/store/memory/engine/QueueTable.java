@@ -56,6 +56,11 @@ public final class QueueTable {
                 .toList();
     }
 
+    /** Records of every queue. */
+    public List<QueueRecord> allRecords() {
+        return queues.values().stream().map(MemoryQueue::record).toList();
+    }
+
     /** Whether a queue of this name was deleted after {@code nameFreeSince}. */
     public boolean deletedAfter(QueueKey key, Instant nameFreeSince) {
         Instant deleted = deletedAt.get(key);

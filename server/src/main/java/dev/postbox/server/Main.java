@@ -35,6 +35,7 @@ public final class Main {
             .addOption(valued("postgres-url", "The database of the postgres storage:"
                     + " jdbc:postgresql://host:5432/db?user=... (key storage.postgres.url)."))
             .addOption(valued("config", "A properties file with configuration keys."))
+            .addOption(valued("queues", "A YAML or JSON file of queues to create at start (queues.file)."))
             .addOption(Option.builder("h").longOpt("help").desc("Show this help message and exit.").get())
             .addOption(Option.builder("V").longOpt("version").desc("Print version information and exit.").get());
 
@@ -93,7 +94,7 @@ public final class Main {
         PrintWriter writer = new PrintWriter(stream);
         HelpFormatter formatter = new HelpFormatter();
         formatter.printHelp(writer, 100, "postbox [--host H] [--port P] [--storage embedded|memory|postgres] [--data-dir D]"
-                + " [--postgres-url URL] [--config F]", "An Amazon SQS-compatible message queue server.", OPTIONS, 2, 2, FOOTER);
+                + " [--postgres-url URL] [--config F] [--queues F]", "An Amazon SQS-compatible message queue server.", OPTIONS, 2, 2, FOOTER);
         writer.flush();
     }
 
@@ -125,6 +126,7 @@ public final class Main {
         values.put(PostboxConfig.STORAGE_KIND, flags.getOptionValue("storage"));
         values.put(PostboxConfig.STORAGE_DATA_DIR, flags.getOptionValue("data-dir"));
         values.put(PostboxConfig.STORAGE_POSTGRES_URL, flags.getOptionValue("postgres-url"));
+        values.put(PostboxConfig.QUEUES_FILE, flags.getOptionValue("queues"));
         Path configFile = flags.hasOption("config") ? Path.of(flags.getOptionValue("config")) : null;
         PostboxConfig config = PostboxConfig.resolve(configFile, System.getenv(), values);
         PostboxServer server = PostboxServer.start(config);

@@ -27,7 +27,8 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
                             Duration fsyncInterval, int commitLogSegmentBytes, String accountId, String region,
                             String publicBaseUrl, int maxRequestBytes, Duration queueReuseDelay,
                             Duration purgeInterval, PostgresOptions postgres, Auth auth, Tls tls,
-                            Listener listener, QueueUrls.Style queueUrlStyle, boolean metricsEnabled) {
+                            Listener listener, QueueUrls.Style queueUrlStyle, boolean metricsEnabled,
+                            Path queuesFile) {
 
     /**
      * {@code embedded}: durable, in the data directory (default). {@code memory}: ephemeral, for tests.
@@ -110,6 +111,8 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
     public static final String SQS_QUEUE_URL_STYLE = "sqs.queue-url-style";
     public static final String SQS_QUEUE_REUSE_DELAY_SECONDS = "sqs.queue-reuse-delay-seconds";
     public static final String SQS_PURGE_INTERVAL_SECONDS = "sqs.purge-interval-seconds";
+    /** Queues declared in a YAML or JSON file, created (or brought to the declaration) at start. */
+    public static final String QUEUES_FILE = "queues.file";
     /** GET /metrics (Prometheus text format), unauthenticated like /health. */
     public static final String METRICS_ENABLED = "metrics.enabled";
     public static final String AUTH_MODE = "auth.mode";
@@ -152,7 +155,7 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
             STORAGE_POSTGRES_URL, STORAGE_POSTGRES_PASSWORD, STORAGE_POSTGRES_POOL_SIZE,
             STORAGE_POSTGRES_CONNECTION_TIMEOUT_MS, STORAGE_POSTGRES_NOTIFY, STORAGE_POSTGRES_POLL_INTERVAL_MS,
             SQS_ACCOUNT_ID, SQS_REGION, SQS_QUEUE_URL_STYLE,
-            SQS_QUEUE_REUSE_DELAY_SECONDS, SQS_PURGE_INTERVAL_SECONDS, METRICS_ENABLED, AUTH_MODE, AUTH_ACCESS_KEY_ID,
+            SQS_QUEUE_REUSE_DELAY_SECONDS, SQS_PURGE_INTERVAL_SECONDS, QUEUES_FILE, METRICS_ENABLED, AUTH_MODE, AUTH_ACCESS_KEY_ID,
             AUTH_SECRET_ACCESS_KEY, AUTH_ACCOUNT_ID, AUTH_IDENTITIES_FILE);
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
     private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-\\d+");
@@ -274,7 +277,8 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
                         integer(v, HTTP_MAX_CONNECTIONS, 1, 1_000_000),
                         Duration.ofSeconds(integer(v, HTTP_IDLE_TIMEOUT_SECONDS, 1, 86_400)),
                         Duration.ofSeconds(integer(v, HTTP_REQUEST_READ_TIMEOUT_SECONDS, 1, 3600)),
-                        integer(v, HTTP_MAX_PIPELINED_REQUESTS, 1, 10_000)), urlStyle, bool(v, METRICS_ENABLED));
+                        integer(v, HTTP_MAX_PIPELINED_REQUESTS, 1, 10_000)), urlStyle, bool(v, METRICS_ENABLED),
+                blankToNull(v.get(QUEUES_FILE)) == null ? null : Path.of(v.get(QUEUES_FILE).trim()));
     }
 
     private static boolean bool(Map<String, String> v, String key) {

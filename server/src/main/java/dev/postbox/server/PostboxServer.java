@@ -183,6 +183,11 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
         PostboxServer server = new PostboxServer(config, clock);
         try {
             server.service.resumeMoveTasks();
+            if (config.queuesFile() != null) {
+                DeclaredQueues.apply(config.queuesFile(), DeclaredQueues.read(config.queuesFile(), config.region(),
+                        config.accountId()), server.service, config.publicBaseUrl() != null ? config.publicBaseUrl()
+                        : "http://" + config.host() + ":" + config.port());
+            }
             server.listen();
         } catch (RuntimeException e) {
             server.eventLoops.shutdownGracefully(0, 0, TimeUnit.SECONDS);

@@ -42,9 +42,35 @@ public final class RequestDispatcher {
 
     private enum Protocol { JSON, QUERY }
 
+    /** Told of every answered request (the access log); called on whichever thread completed the answer. */
+    @FunctionalInterface
+    public interface Listener {
+        void answered(Answered answered);
+    }
+
+    /**
+     * One answered request.
+     *
+     * @param action    the operation, or null when the request named none that exists
+     * @param queueUrl  the queue URL it named, or null
+     * @param errorCode the error's code ({@code QueueDoesNotExist}), null for a success
+     */
+    public record Answered(String requestId, String remoteAddress, String action, String queueUrl, int status,
+                           String errorCode, long nanos) {
+    }
+
+    /** What the dispatcher learns of a request on its way, for the {@link Listener}. */
+    private static final class Facts {
+        String action;
+        String queueUrl;
+        String errorCode;
+    }
+
     private final SqsApi api;
     private final Settings settings;
     private final Authenticator authenticator;
+    /** Null: nobody listens. */
+    private final Listener listener;
 
     /** Without authentication ({@link Authenticator#none}). */
     public RequestDispatcher(SqsApi api, Settings settings) {
@@ -52,9 +78,15 @@ public final class RequestDispatcher {
     }
 
     public RequestDispatcher(SqsApi api, Settings settings, Authenticator authenticator) {
+        this(api, settings, authenticator, null);
+    }
+
+    /** @param listener told of every answered request, or null */
+    public RequestDispatcher(SqsApi api, Settings settings, Authenticator authenticator, Listener listener) {
         this.api = api;
         this.settings = settings;
         this.authenticator = authenticator;
+        this.listener = listener;
     }
 
     /**
@@ -67,20 +99,35 @@ public final class RequestDispatcher {
     public CompletableFuture<HttpExchange.Response> handle(HttpExchange.Request request, String requestId,
                                                            Waits waits) {
         Protocol protocol = request.header("x-amz-target") != null ? Protocol.JSON : Protocol.QUERY;
+        Facts facts = listener == null ? null : new Facts();
+        long start = listener == null ? 0 : System.nanoTime();
         CompletableFuture<HttpExchange.Response> response;
         try {
             CallContext call = callContext(request, waits);
-            response = protocol == Protocol.JSON ? handleJson(request, call, requestId)
-                    : handleQuery(request, call, requestId);
+            response = protocol == Protocol.JSON ? handleJson(request, call, requestId, facts)
+                    : handleQuery(request, call, requestId, facts);
         } catch (RuntimeException e) {
-            return CompletableFuture.completedFuture(error(protocol, e, requestId));
+            response = CompletableFuture.completedFuture(error(protocol, e, requestId, facts));
         }
-        return response.isDone() && !response.isCompletedExceptionally() ? response
-                : response.exceptionally(e -> error(protocol, e instanceof CompletionException c && c.getCause() != null
-                ? c.getCause() : e, requestId));
+        if (!response.isDone() || response.isCompletedExceptionally()) {
+            response = response.exceptionally(e -> error(protocol, e instanceof CompletionException c
+                    && c.getCause() != null ? c.getCause() : e, requestId, facts));
+        }
+        if (listener != null) {
+            response = response.thenApply(answer -> {
+                listener.answered(new Answered(requestId, request.remoteAddress(), facts.action, facts.queueUrl,
+                        answer.status(), facts.errorCode, System.nanoTime() - start));
+                return answer;
+            });
+        }
+        return response;
     }
 
-    private static HttpExchange.Response error(Protocol protocol, Throwable e, String requestId) {
+    private static HttpExchange.Response error(Protocol protocol, Throwable e, String requestId, Facts facts) {
+        if (facts != null) {
+            facts.errorCode = e instanceof SqsException sqs ? sqs.code().shapeName() : ErrorCode.INTERNAL_ERROR
+                    .shapeName();
+        }
         if (e instanceof SqsException sqs) {
             return error(protocol, sqs.code(), sqs.getMessage(), requestId);
         }
@@ -96,7 +143,7 @@ public final class RequestDispatcher {
     }
 
     private CompletableFuture<HttpExchange.Response> handleJson(HttpExchange.Request request, CallContext call,
-                                                                String requestId) {
+                                                                String requestId, Facts facts) {
         String target = request.header("x-amz-target");
         Action action = target.startsWith(TARGET_PREFIX) ? Action.named(target.substring(TARGET_PREFIX.length()))
                 : null;
@@ -117,13 +164,13 @@ public final class RequestDispatcher {
         if (body == null || !body.isObject()) {
             throw new SqsException(ErrorCode.MALFORMED_REQUEST, "The request body must be a JSON object.");
         }
-        return dispatch(action, new Params(body), request, call).thenApply(result -> new HttpExchange.Response(200,
+        return dispatch(action, new Params(body), request, call, facts).thenApply(result -> new HttpExchange.Response(200,
                 JSON_CONTENT_TYPE, Map.of("x-amzn-RequestId", requestId), result == null ? EMPTY_JSON_OBJECT
                 : Json.write(result)));
     }
 
     private CompletableFuture<HttpExchange.Response> handleQuery(HttpExchange.Request request, CallContext call,
-                                                                 String requestId) {
+                                                                 String requestId, Facts facts) {
         Map<String, String> parameters = QueryParameters.parse(request.rawQuery(), new LinkedHashMap<>());
         String contentType = request.header("content-type");
         if (request.body().length > 0 && (contentType == null
@@ -146,7 +193,7 @@ public final class RequestDispatcher {
                     + " is not valid for this endpoint.");
         }
         boolean json = acceptsJson(request.header("accept"));
-        return dispatch(action, new Params(QueryParameters.toTree(parameters)), request, call).thenApply(result ->
+        return dispatch(action, new Params(QueryParameters.toTree(parameters)), request, call, facts).thenApply(result ->
                 json ? new HttpExchange.Response(200, "application/json", Map.of("x-amzn-RequestId", requestId),
                         QueryJsonWriter.success(action, result, requestId))
                         : new HttpExchange.Response(200, XML_CONTENT_TYPE, Map.of("x-amzn-RequestId", requestId),
@@ -160,7 +207,7 @@ public final class RequestDispatcher {
 
     /** Calls the operation; its result tree, or null for operations without output. */
     private CompletableFuture<ObjectNode> dispatch(Action action, Params p, HttpExchange.Request request,
-                                                   CallContext call) {
+                                                   CallContext call, Facts facts) {
         boolean queuePath = isQueuePath(request.path());
         if (queuePath && (action == Action.CreateQueue || action == Action.ListQueues)) {
             throw new SqsException(ErrorCode.INVALID_ACTION, "The action " + action
@@ -169,6 +216,10 @@ public final class RequestDispatcher {
         String queueUrl = p.string("QueueUrl");
         if ((queueUrl == null || queueUrl.isEmpty()) && queuePath) {
             queueUrl = call.baseUrl() + request.path();
+        }
+        if (facts != null) {
+            facts.action = action.name();
+            facts.queueUrl = queueUrl;
         }
         return switch (action) {
             case CreateQueue -> api.createQueue(call, Requests.createQueue(p)).thenApply(Results::createQueue);

@@ -19,12 +19,7 @@ public final class Main {
     private static final String VERSION = "Postbox 0.1.0";
     private static final String FOOTER = String.join(System.lineSeparator(), "",
             "Configuration precedence: defaults < --config file < POSTBOX_* environment variables < flags.",
-            "Config keys: http.host, http.port, http.public-base-url, http.max-request-bytes, storage.kind,",
-            "storage.data-dir, storage.fsync (always|interval), storage.fsync-interval-ms,",
-            "storage.commit-log-segment-bytes, storage.postgres.url, storage.postgres.password,",
-            "storage.postgres.pool-size, storage.postgres.connection-timeout-ms, storage.postgres.notify,",
-            "storage.postgres.poll-interval-ms, sqs.account-id, sqs.region, sqs.queue-reuse-delay-seconds,",
-            "sqs.purge-interval-seconds.");
+            "Config keys: " + String.join(", ", PostboxConfig.keys()) + ".");
     /** Flags are part of the interface people script against: keep them stable. */
     private static final Options OPTIONS = new Options()
             .addOption(valued("host", "Interface to listen on (default 127.0.0.1)."))
@@ -41,6 +36,8 @@ public final class Main {
 
     private final PrintStream out;
     private final CommandLine flags;
+    /** How the lines printed here look, once the configuration is known. */
+    private PostboxConfig.LogFormat format = PostboxConfig.LogFormat.TEXT;
 
     Main(PrintStream out, CommandLine flags) {
         this.out = out;
@@ -103,7 +100,7 @@ public final class Main {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
-            out.println("Postbox stopped");
+            out.println(LogOutput.line(format, "Postbox stopped"));
             out.flush();
             stopped.countDown();
         }, "postbox-shutdown"));
@@ -129,6 +126,7 @@ public final class Main {
         values.put(PostboxConfig.QUEUES_FILE, flags.getOptionValue("queues"));
         Path configFile = flags.hasOption("config") ? Path.of(flags.getOptionValue("config")) : null;
         PostboxConfig config = PostboxConfig.resolve(configFile, System.getenv(), values);
+        LogOutput.install(config.logging().format());
         PostboxServer server = PostboxServer.start(config);
         String storageText = switch (config.storage()) {
             case MEMORY -> "memory";
@@ -137,13 +135,15 @@ public final class Main {
             // Without the URL's parameters: they may hold the password.
             case POSTGRES -> "postgres at " + config.postgres().url().replaceFirst("\\?.*", "");
         };
-        out.println("Postbox listening on " + server.endpoint() + " (storage: " + storageText + ", region "
-                + config.region() + ", account " + config.accountId() + ", auth "
-                + config.auth().mode().name().toLowerCase(java.util.Locale.ROOT) + ")");
+        format = config.logging().format();
+        out.println(LogOutput.line(format, "Postbox listening on " + server.endpoint() + " (storage: " + storageText
+                + ", region " + config.region() + ", account " + config.accountId() + ", auth "
+                + config.auth().mode().name().toLowerCase(java.util.Locale.ROOT) + ")"));
+        out.println(LogOutput.line(format, "Postbox configuration: " + config.effective()));
         if (config.auth().mode() == PostboxConfig.AuthMode.OFF && !isLoopback(config.host())) {
-            out.println("WARNING: auth.mode is off and Postbox listens on " + config.host() + ", not only on"
-                    + " loopback: anyone who reaches this port can read, delete and purge every queue. Set"
-                    + " auth.mode=sigv4 (docs/security.md), or listen on 127.0.0.1.");
+            out.println(LogOutput.line(format, "WARNING: auth.mode is off and Postbox listens on " + config.host()
+                    + ", not only on loopback: anyone who reaches this port can read, delete and purge every queue."
+                    + " Set auth.mode=sigv4 (docs/security.md), or listen on 127.0.0.1."));
         }
         out.flush();
         return server;

@@ -28,7 +28,48 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
                             String publicBaseUrl, int maxRequestBytes, Duration queueReuseDelay,
                             Duration purgeInterval, PostgresOptions postgres, Auth auth, Tls tls,
                             Listener listener, QueueUrls.Style queueUrlStyle, boolean metricsEnabled,
-                            Path queuesFile) {
+                            Path queuesFile, Logging logging, Map<String, String> values) {
+
+    /**
+     * How the launcher logs: {@code text} lines or {@code json} objects (one per line, for log shippers), and
+     * whether every request gets an access-log line (operation, queue, status, latency, request id).
+     */
+    public record Logging(LogFormat format, boolean accessLog) {
+    }
+
+    public enum LogFormat { TEXT, JSON }
+
+    /** Keys whose values are never printed. */
+    private static final Set<String> SECRETS = Set.of("auth.secret-access-key", "storage.postgres.password");
+
+    /**
+     * Every key's effective value, sorted, secrets masked ({@code ***}; a password in the PostgreSQL URL too): the
+     * line the launcher prints at start.
+     */
+    public String effective() {
+        StringBuilder line = new StringBuilder();
+        new java.util.TreeMap<>(values).forEach((key, value) -> {
+            if (value == null || value.isBlank()) {
+                return;
+            }
+            String shown = SECRETS.contains(key) ? "***" : key.equals(STORAGE_POSTGRES_URL)
+                    ? value.replaceAll("(?i)(password=)[^&]*", "$1***").replaceAll("//([^:/@]+):[^@/]*@", "//$1:***@")
+                    : value;
+            line.append(line.isEmpty() ? "" : " ").append(key).append('=').append(shown);
+        });
+        return line.toString();
+    }
+
+    /** The effective configuration with secrets masked (never the record's fields: {@code values} holds them). */
+    @Override
+    public String toString() {
+        return "PostboxConfig[" + effective() + "]";
+    }
+
+    /** The configuration keys, sorted (the launcher's help lists them). */
+    public static java.util.List<String> keys() {
+        return KEYS.stream().sorted().toList();
+    }
 
     /**
      * {@code embedded}: durable, in the data directory (default). {@code memory}: ephemeral, for tests.
@@ -111,6 +152,8 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
     public static final String SQS_QUEUE_URL_STYLE = "sqs.queue-url-style";
     public static final String SQS_QUEUE_REUSE_DELAY_SECONDS = "sqs.queue-reuse-delay-seconds";
     public static final String SQS_PURGE_INTERVAL_SECONDS = "sqs.purge-interval-seconds";
+    public static final String LOGGING_FORMAT = "logging.format";
+    public static final String LOGGING_ACCESS_LOG = "logging.access-log";
     /** Queues declared in a YAML or JSON file, created (or brought to the declaration) at start. */
     public static final String QUEUES_FILE = "queues.file";
     /** GET /metrics (Prometheus text format), unauthenticated like /health. */
@@ -147,6 +190,8 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
             Map.entry(SQS_QUEUE_REUSE_DELAY_SECONDS, "60"),
             Map.entry(SQS_PURGE_INTERVAL_SECONDS, "60"),
             Map.entry(METRICS_ENABLED, "true"),
+            Map.entry(LOGGING_FORMAT, "text"),
+            Map.entry(LOGGING_ACCESS_LOG, "false"),
             Map.entry(AUTH_MODE, "off"));
     private static final Set<String> KEYS = Set.of(HTTP_HOST, HTTP_PORT, HTTP_PUBLIC_BASE_URL, HTTP_MAX_REQUEST_BYTES,
             HTTP_TLS_CERTIFICATE_FILE, HTTP_TLS_PRIVATE_KEY_FILE, HTTP_MAX_HEADER_BYTES, HTTP_MAX_CONNECTIONS,
@@ -155,7 +200,8 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
             STORAGE_POSTGRES_URL, STORAGE_POSTGRES_PASSWORD, STORAGE_POSTGRES_POOL_SIZE,
             STORAGE_POSTGRES_CONNECTION_TIMEOUT_MS, STORAGE_POSTGRES_NOTIFY, STORAGE_POSTGRES_POLL_INTERVAL_MS,
             SQS_ACCOUNT_ID, SQS_REGION, SQS_QUEUE_URL_STYLE,
-            SQS_QUEUE_REUSE_DELAY_SECONDS, SQS_PURGE_INTERVAL_SECONDS, QUEUES_FILE, METRICS_ENABLED, AUTH_MODE, AUTH_ACCESS_KEY_ID,
+            SQS_QUEUE_REUSE_DELAY_SECONDS, SQS_PURGE_INTERVAL_SECONDS, QUEUES_FILE, METRICS_ENABLED, LOGGING_FORMAT,
+            LOGGING_ACCESS_LOG, AUTH_MODE, AUTH_ACCESS_KEY_ID,
             AUTH_SECRET_ACCESS_KEY, AUTH_ACCOUNT_ID, AUTH_IDENTITIES_FILE);
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
     private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-\\d+");
@@ -278,7 +324,26 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
                         Duration.ofSeconds(integer(v, HTTP_IDLE_TIMEOUT_SECONDS, 1, 86_400)),
                         Duration.ofSeconds(integer(v, HTTP_REQUEST_READ_TIMEOUT_SECONDS, 1, 3600)),
                         integer(v, HTTP_MAX_PIPELINED_REQUESTS, 1, 10_000)), urlStyle, bool(v, METRICS_ENABLED),
-                blankToNull(v.get(QUEUES_FILE)) == null ? null : Path.of(v.get(QUEUES_FILE).trim()));
+                blankToNull(v.get(QUEUES_FILE)) == null ? null : Path.of(v.get(QUEUES_FILE).trim()),
+                new Logging(logFormat(v), bool(v, LOGGING_ACCESS_LOG)), Map.copyOf(withoutNulls(v)));
+    }
+
+    private static LogFormat logFormat(Map<String, String> v) {
+        return switch (v.get(LOGGING_FORMAT).trim().toLowerCase(Locale.ROOT)) {
+            case "text" -> LogFormat.TEXT;
+            case "json" -> LogFormat.JSON;
+            default -> throw bad(LOGGING_FORMAT, v.get(LOGGING_FORMAT), "expected text or json");
+        };
+    }
+
+    private static Map<String, String> withoutNulls(Map<String, String> values) {
+        Map<String, String> present = new LinkedHashMap<>();
+        values.forEach((key, value) -> {
+            if (value != null) {
+                present.put(key, value);
+            }
+        });
+        return present;
     }
 
     private static boolean bool(Map<String, String> v, String key) {

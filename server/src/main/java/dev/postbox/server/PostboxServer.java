@@ -95,7 +95,8 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
         SqsApi api = metrics == null ? service
                 : new MeteredSqsApi(service, metrics.registry(), metrics.queues(), config.accountId());
         this.dispatcher = new RequestDispatcher(api, new RequestDispatcher.Settings(config.region(),
-                config.accountId(), config.publicBaseUrl(), tls == null ? "http" : "https"), authenticator);
+                config.accountId(), config.publicBaseUrl(), tls == null ? "http" : "https"), authenticator,
+                config.logging().accessLog() ? new AccessLog() : null);
         this.eventLoops = new NioEventLoopGroup(Runtime.getRuntime().availableProcessors(),
                 new DefaultThreadFactory("postbox-http", true));
     }

@@ -8,6 +8,7 @@ import dev.postbox.core.store.MessageData;
 import dev.postbox.core.store.MoveTask;
 import dev.postbox.core.store.NewMessage;
 import dev.postbox.core.store.QueueCounts;
+import dev.postbox.core.store.PeekedMessage;
 import dev.postbox.core.store.QueueKey;
 import dev.postbox.core.store.QueueRecord;
 import dev.postbox.core.store.QueueStore;
@@ -36,6 +37,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
@@ -201,6 +203,32 @@ public abstract class QueueStoreContract {
         assertThat(counts(key).oldestRetainedFrom()).as("in flight counts").isEqualTo(first);
         delete(key, received);
         assertThat(counts(key).oldestRetainedFrom()).isEqualTo(first.plusSeconds(5));
+    }
+
+    @Test
+    void aPeekShowsMessagesAsTheyAreAndChangesNothing() {
+        send("a");
+        send(key, message("b", Duration.ofSeconds(30)));
+        send("c");
+        Delivery a = receive(1).getFirst();
+        QueueCounts before = counts(key);
+        List<PeekedMessage> seen = await(store.peek(key, 0, 10, clock.instant()));
+        assertThat(seen).extracting(m -> m.data().body()).containsExactly("a", "b", "c");
+        assertThat(seen).extracting(PeekedMessage::state).containsExactly(PeekedMessage.State.IN_FLIGHT,
+                PeekedMessage.State.DELAYED, PeekedMessage.State.VISIBLE);
+        assertThat(seen).extracting(PeekedMessage::receiveCount).containsExactly(1, 0, 0);
+        assertThat(seen.getFirst().visibleAt()).isEqualTo(clock.instant().plus(THIRTY_SECONDS));
+        assertThat(counts(key)).isEqualTo(before);
+        assertThat(await(store.peek(key, seen.getFirst().sequence(), 1, clock.instant())))
+                .extracting(m -> m.data().body()).containsExactly("b");
+        assertThat(receive(10)).extracting(d -> d.data().body()).as("the peek took nothing").containsExactly("c");
+        clock.advance(THIRTY_SECONDS);
+        assertThat(receive(10)).extracting(d -> d.data().body(), Delivery::receiveCount)
+                .containsExactlyInAnyOrder(tuple("a", 2), tuple("b", 1), tuple("c", 2));
+        assertThat(a.receiveCount()).isEqualTo(1);
+        assertThatThrownBy(() -> await(store.peek(new QueueKey("us-east-1", "000000000000", "none"), 0, 10,
+                clock.instant()))).isInstanceOfSatisfying(SqsException.class,
+                e -> assertThat(e.code()).isEqualTo(ErrorCode.QUEUE_DOES_NOT_EXIST));
     }
 
     @Test

@@ -47,6 +47,13 @@ public interface QueueStore extends AutoCloseable {
     /** Queues of the account in the region whose names start with the prefix, ordered by name. */
     CompletableFuture<List<QueueRecord>> queues(String region, String accountId, String namePrefix);
 
+    /**
+     * Up to {@code limit} of the queue's messages whose sequence is after {@code afterSequence}, in sequence (send)
+     * order, as they are at {@code now}: nothing changes, no receive count, no visibility (the console's browser).
+     * Messages past retention are not shown. An unknown queue fails with {@code QueueDoesNotExist}.
+     */
+    CompletableFuture<List<PeekedMessage>> peek(QueueKey key, long afterSequence, int limit, Instant now);
+
     /** Every queue of every account and region (what the metrics report on), in no particular order. */
     CompletableFuture<List<QueueRecord>> allQueues();
 

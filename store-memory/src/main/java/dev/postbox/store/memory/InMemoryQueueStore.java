@@ -3,6 +3,7 @@ package dev.postbox.store.memory;
 import dev.postbox.core.store.Delivery;
 import dev.postbox.core.store.MoveTask;
 import dev.postbox.core.store.NewMessage;
+import dev.postbox.core.store.PeekedMessage;
 import dev.postbox.core.store.QueueCounts;
 import dev.postbox.core.store.QueueKey;
 import dev.postbox.core.store.QueueRecord;
@@ -141,6 +142,11 @@ public final class InMemoryQueueStore implements QueueStore {
     @Override
     public CompletableFuture<QueueCounts> counts(QueueKey key, Instant now) {
         return completed(() -> queues.require(key).counts(now));
+    }
+
+    @Override
+    public CompletableFuture<List<PeekedMessage>> peek(QueueKey key, long afterSequence, int limit, Instant now) {
+        return completed(() -> queues.require(key).peek(afterSequence, limit, now)); // payloads are in memory
     }
 
     @Override

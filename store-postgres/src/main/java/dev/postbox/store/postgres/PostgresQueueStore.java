@@ -7,6 +7,8 @@ import dev.postbox.core.store.Delivery;
 import dev.postbox.core.store.MessageData;
 import dev.postbox.core.store.MoveTask;
 import dev.postbox.core.store.NewMessage;
+import dev.postbox.core.store.MessageDataCodec;
+import dev.postbox.core.store.PeekedMessage;
 import dev.postbox.core.store.QueueCounts;
 import dev.postbox.core.store.QueueKey;
 import dev.postbox.core.store.QueueRecord;
@@ -155,6 +157,34 @@ public final class PostgresQueueStore implements QueueStore {
                     }
                 }
                 return records;
+            }
+        });
+    }
+
+    @Override
+    public CompletableFuture<List<PeekedMessage>> peek(QueueKey key, long afterSequence, int limit, Instant now) {
+        return transactions.run(c -> {
+            QueueRecord queue = Rows.queue(c, key, false).orElseThrow(SqsException::queueDoesNotExist);
+            try (PreparedStatement select = c.prepareStatement("SELECT sequence, sequence_number, retained_from,"
+                    + " visible_at, receive_count, first_received_at, payload FROM postbox_message"
+                    + " WHERE incarnation = ? AND sequence > ? AND retained_from > ? ORDER BY sequence LIMIT ?")) {
+                select.setLong(1, queue.incarnation());
+                select.setLong(2, afterSequence);
+                select.setLong(3, retentionCutoff(queue, now));
+                select.setInt(4, limit);
+                List<PeekedMessage> messages = new ArrayList<>();
+                long nowMicros = micros(now);
+                try (ResultSet rs = select.executeQuery()) {
+                    while (rs.next()) {
+                        long visibleAt = rs.getLong(4);
+                        long firstReceivedAt = rs.getLong(6);
+                        Instant firstReceived = rs.wasNull() ? null : Rows.instant(firstReceivedAt);
+                        messages.add(new PeekedMessage(MessageDataCodec.decode(rs.getBytes(7)), rs.getLong(1),
+                                rs.getString(2), Rows.instant(rs.getLong(3)),
+                                visibleAt <= nowMicros ? null : Rows.instant(visibleAt), rs.getInt(5), firstReceived));
+                    }
+                }
+                return messages;
             }
         });
     }

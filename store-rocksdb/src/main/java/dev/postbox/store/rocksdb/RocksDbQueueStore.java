@@ -7,6 +7,7 @@ import dev.postbox.core.store.MessageData;
 import dev.postbox.core.store.MessageDataCodec;
 import dev.postbox.core.store.MoveTask;
 import dev.postbox.core.store.NewMessage;
+import dev.postbox.core.store.PeekedMessage;
 import dev.postbox.core.store.QueueCounts;
 import dev.postbox.core.store.QueueKey;
 import dev.postbox.core.store.QueueRecord;
@@ -354,6 +355,28 @@ public final class RocksDbQueueStore implements QueueStore {
         MemoryQueue queue = queues.get(key);
         return queue == null ? CompletableFuture.failedFuture(SqsException.queueDoesNotExist())
                 : CompletableFuture.completedFuture(queue.counts(now));
+    }
+
+    /** The engine's look, then the payloads from disk (off the caller's thread): a message deleted between is gone. */
+    @Override
+    public CompletableFuture<List<PeekedMessage>> peek(QueueKey key, long afterSequence, int limit, Instant now) {
+        MemoryQueue queue = queues.get(key);
+        if (queue == null) {
+            return CompletableFuture.failedFuture(SqsException.queueDoesNotExist());
+        }
+        List<PeekedMessage> seen = queue.peek(afterSequence, limit, now);
+        long incarnation = queue.record().incarnation();
+        return CompletableFuture.supplyAsync(() -> {
+            List<byte[]> payloads = journal.multiGet(ColumnFamily.MESSAGES,
+                    seen.stream().map(m -> Codec.messageKey(incarnation, m.sequence())).toList());
+            List<PeekedMessage> loaded = new ArrayList<>(seen.size());
+            for (int i = 0; i < seen.size(); i++) {
+                if (payloads.get(i) != null) {
+                    loaded.add(seen.get(i).withData(MessageDataCodec.decode(payloads.get(i))));
+                }
+            }
+            return loaded;
+        }, VIRTUAL_THREADS);
     }
 
     @Override

@@ -251,6 +251,15 @@ class RocksDbQueueStoreTest extends QueueStoreContract {
     }
 
     @Test
+    void aPeekAfterARestartReadsThePayloadsOfMessagesNotYetIndexed() {
+        send("one", "two", "three");
+        restart();
+        assertThat(await(store.peek(key, 0, 10, clock.instant()))).extracting(m -> m.data().body())
+                .containsExactly("one", "two", "three");
+        assertThat(receive(10)).hasSize(3);
+    }
+
+    @Test
     void aReceiveAttemptSurvivesARestart() {
         QueueKey fifo = createFifoQueue("attempt-restart.fifo", Map.of());
         sendTo(fifo, "a1", "a", "1");

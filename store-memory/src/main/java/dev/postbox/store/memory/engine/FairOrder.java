@@ -73,6 +73,24 @@ final class FairOrder implements VisibleOrder {
         return coldCount;
     }
 
+    /** A cold message's sequence and when its retention began (epoch millis). */
+    @FunctionalInterface
+    interface ColdVisitor {
+        void visit(long sequence, long retainedFromMillis);
+    }
+
+    /** Visits every cold message (not yet materialized; its payload is in the store). */
+    void forEachCold(ColdVisitor visitor) {
+        if (coldCount == 0) {
+            return;
+        }
+        for (Tenant tenant : rotation) {
+            for (int i = 0; i < tenant.coldSequences.size(); i++) {
+                visitor.visit(tenant.coldSequences.get(i), tenant.coldRetainedFrom.get(i));
+            }
+        }
+    }
+
     /** When the oldest cold message's retention began (epoch millis), or Long.MAX_VALUE when there is none. */
     long oldestColdRetainedFromMillis() {
         long oldest = Long.MAX_VALUE;

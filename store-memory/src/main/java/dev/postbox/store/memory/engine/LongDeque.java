@@ -35,6 +35,14 @@ final class LongDeque {
         return value;
     }
 
+    /** The element {@code index} places from the first. */
+    long get(int index) {
+        if (index < 0 || index >= size) {
+            throw new IndexOutOfBoundsException(index);
+        }
+        return elements[(head + index) % elements.length];
+    }
+
     int size() {
         return size;
     }

@@ -5,6 +5,7 @@ import dev.postbox.core.QueueAttributes;
 import dev.postbox.core.store.Delivery;
 import dev.postbox.core.store.MessageData;
 import dev.postbox.core.store.NewMessage;
+import dev.postbox.core.store.PeekedMessage;
 import dev.postbox.core.store.QueueCounts;
 import dev.postbox.core.store.QueueRecord;
 import dev.postbox.core.store.QueueStore.DeleteOutcome;
@@ -543,6 +544,21 @@ public final class MemoryQueue {
     }
 
     // ---- counting and waiting ------------------------------------------------------------------------------------
+
+    /**
+     * Up to {@code limit} messages after {@code afterSequence}, in sequence order, as they are; payloads null when
+     * they live in the store. Only retention's sweep and due delays run, as for {@link #counts}.
+     */
+    public List<PeekedMessage> peek(long afterSequence, int limit, Instant now) {
+        lock.lock();
+        try {
+            messages.sweepExpired(now.minus(retention), messageExpired);
+            messages.promoteDue(now);
+            return messages.peek(afterSequence, limit);
+        } finally {
+            lock.unlock();
+        }
+    }
 
     public QueueCounts counts(Instant now) {
         lock.lock();

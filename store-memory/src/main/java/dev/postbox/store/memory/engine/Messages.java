@@ -1,6 +1,9 @@
 package dev.postbox.store.memory.engine;
 
+import dev.postbox.core.store.PeekedMessage;
+
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -205,6 +208,36 @@ final class Messages {
         }
         if (fairOrder != null) {
             fairOrder.expireCold(oldestAllowed.toEpochMilli(), expired);
+        }
+    }
+
+    /** The first {@code limit} messages (indexed or cold) after {@code afterSequence}, in sequence order. */
+    List<PeekedMessage> peek(long afterSequence, int limit) {
+        java.util.TreeMap<Long, PeekedMessage> first = new java.util.TreeMap<>();
+        for (StoredMessage message : bySequence.values()) {
+            if (message.sequence > afterSequence && message.state != null) {
+                keepFirst(first, limit, new PeekedMessage(message.data, message.sequence, message.sequenceNumber,
+                        message.retainedFrom, message.state == VISIBLE ? null : message.visibleAt,
+                        message.receiveCount, message.firstReceivedAt));
+            }
+        }
+        if (fairOrder != null) {
+            fairOrder.forEachCold((sequence, retainedFromMillis) -> {
+                if (sequence > afterSequence) {
+                    keepFirst(first, limit, new PeekedMessage(null, sequence, null,
+                            Instant.ofEpochMilli(retainedFromMillis), null, 0, null));
+                }
+            });
+        }
+        return new ArrayList<>(first.values());
+    }
+
+    private static void keepFirst(java.util.TreeMap<Long, PeekedMessage> first, int limit, PeekedMessage message) {
+        if (first.size() < limit) {
+            first.put(message.sequence(), message);
+        } else if (limit > 0 && message.sequence() < first.lastKey()) {
+            first.pollLastEntry();
+            first.put(message.sequence(), message);
         }
     }
 

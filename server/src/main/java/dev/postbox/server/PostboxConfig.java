@@ -28,7 +28,7 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
                             String publicBaseUrl, int maxRequestBytes, Duration queueReuseDelay,
                             Duration purgeInterval, PostgresOptions postgres, Auth auth, Tls tls,
                             Listener listener, QueueUrls.Style queueUrlStyle, boolean metricsEnabled,
-                            Path queuesFile, Logging logging, Map<String, String> values) {
+                            Path queuesFile, Logging logging, boolean consoleEnabled, Map<String, String> values) {
 
     /**
      * How the launcher logs: {@code text} lines or {@code json} objects (one per line, for log shippers), and
@@ -152,6 +152,8 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
     public static final String SQS_QUEUE_URL_STYLE = "sqs.queue-url-style";
     public static final String SQS_QUEUE_REUSE_DELAY_SECONDS = "sqs.queue-reuse-delay-seconds";
     public static final String SQS_PURGE_INTERVAL_SECONDS = "sqs.purge-interval-seconds";
+    /** The web console at /console/ (served only on loopback with auth off). */
+    public static final String CONSOLE_ENABLED = "console.enabled";
     public static final String LOGGING_FORMAT = "logging.format";
     public static final String LOGGING_ACCESS_LOG = "logging.access-log";
     /** Queues declared in a YAML or JSON file, created (or brought to the declaration) at start. */
@@ -191,6 +193,7 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
             Map.entry(SQS_PURGE_INTERVAL_SECONDS, "60"),
             Map.entry(METRICS_ENABLED, "true"),
             Map.entry(LOGGING_FORMAT, "text"),
+            Map.entry(CONSOLE_ENABLED, "true"),
             Map.entry(LOGGING_ACCESS_LOG, "false"),
             Map.entry(AUTH_MODE, "off"));
     private static final Set<String> KEYS = Set.of(HTTP_HOST, HTTP_PORT, HTTP_PUBLIC_BASE_URL, HTTP_MAX_REQUEST_BYTES,
@@ -200,7 +203,7 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
             STORAGE_POSTGRES_URL, STORAGE_POSTGRES_PASSWORD, STORAGE_POSTGRES_POOL_SIZE,
             STORAGE_POSTGRES_CONNECTION_TIMEOUT_MS, STORAGE_POSTGRES_NOTIFY, STORAGE_POSTGRES_POLL_INTERVAL_MS,
             SQS_ACCOUNT_ID, SQS_REGION, SQS_QUEUE_URL_STYLE,
-            SQS_QUEUE_REUSE_DELAY_SECONDS, SQS_PURGE_INTERVAL_SECONDS, QUEUES_FILE, METRICS_ENABLED, LOGGING_FORMAT,
+            SQS_QUEUE_REUSE_DELAY_SECONDS, SQS_PURGE_INTERVAL_SECONDS, QUEUES_FILE, METRICS_ENABLED, CONSOLE_ENABLED, LOGGING_FORMAT,
             LOGGING_ACCESS_LOG, AUTH_MODE, AUTH_ACCESS_KEY_ID,
             AUTH_SECRET_ACCESS_KEY, AUTH_ACCOUNT_ID, AUTH_IDENTITIES_FILE);
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
@@ -325,7 +328,8 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
                         Duration.ofSeconds(integer(v, HTTP_REQUEST_READ_TIMEOUT_SECONDS, 1, 3600)),
                         integer(v, HTTP_MAX_PIPELINED_REQUESTS, 1, 10_000)), urlStyle, bool(v, METRICS_ENABLED),
                 blankToNull(v.get(QUEUES_FILE)) == null ? null : Path.of(v.get(QUEUES_FILE).trim()),
-                new Logging(logFormat(v), bool(v, LOGGING_ACCESS_LOG)), Map.copyOf(withoutNulls(v)));
+                new Logging(logFormat(v), bool(v, LOGGING_ACCESS_LOG)), bool(v, CONSOLE_ENABLED),
+                Map.copyOf(withoutNulls(v)));
     }
 
     private static LogFormat logFormat(Map<String, String> v) {

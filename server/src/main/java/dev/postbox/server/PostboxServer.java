@@ -8,6 +8,8 @@ import dev.postbox.core.ReceiptHandles;
 import dev.postbox.core.api.Waits;
 import dev.postbox.core.api.SqsApi;
 import dev.postbox.core.service.QueueService;
+import dev.postbox.server.console.Console;
+import dev.postbox.server.console.QueueHistory;
 import dev.postbox.server.metrics.MeteredSqsApi;
 import dev.postbox.server.metrics.ServerMetrics;
 import dev.postbox.core.store.QueueStore;
@@ -68,6 +70,8 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
     private final RequestDispatcher dispatcher;
     /** Null: metrics.enabled=false. */
     private final ServerMetrics metrics;
+    /** Null: not served (console.enabled=false, auth on, or not bound to loopback). */
+    private final Console console;
     /** Null: plain HTTP. */
     private final SslContext tls;
     private ListenerLimits.ConnectionLimit connectionLimit;
@@ -97,8 +101,25 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
         this.dispatcher = new RequestDispatcher(api, new RequestDispatcher.Settings(config.region(),
                 config.accountId(), config.publicBaseUrl(), tls == null ? "http" : "https"), authenticator,
                 config.logging().accessLog() ? new AccessLog() : null);
+        this.console = consoleServed(config) ? new Console(api, store, clock, config.region(), config.accountId(),
+                metrics == null ? null : new QueueHistory(store, metrics.queues(), clock)) : null;
         this.eventLoops = new NioEventLoopGroup(Runtime.getRuntime().availableProcessors(),
                 new DefaultThreadFactory("postbox-http", true));
+    }
+
+    /**
+     * The console has no sign-in yet: it is served only where nobody else can reach it and no credentials would be
+     * bypassed (a loopback address, authentication off).
+     */
+    private static boolean consoleServed(PostboxConfig config) {
+        if (!config.consoleEnabled() || config.auth().mode() != PostboxConfig.AuthMode.OFF) {
+            return false;
+        }
+        try {
+            return java.net.InetAddress.getByName(config.host()).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
     }
 
     /**
@@ -227,6 +248,10 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
             return CompletableFuture.completedFuture(new HttpExchange.Response(200, "application/json", Map.of(),
                     HEALTHY));
         }
+        if (Console.owns(request.path())) {
+            return console != null ? console.answer(request) : CompletableFuture.completedFuture(Console.text(404,
+                    "The console is served only with console.enabled=true, auth.mode=off and a loopback http.host."));
+        }
         if (metrics != null && request.method().equals("GET") && request.path().equals("/metrics")) {
             return metrics.scrape().handle((text, failure) -> {
                 if (failure != null) {
@@ -284,6 +309,9 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
         listener.close().syncUninterruptibly();
         // Answers already handed to the event loops are written during the quiet period.
         eventLoops.shutdownGracefully(100, 2_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
+        if (console != null) {
+            console.close();
+        }
         if (metrics != null) {
             metrics.close();
         }

@@ -94,6 +94,16 @@ public final class QueueMetrics {
         }
     }
 
+    /** This node's totals of a queue's counters since it started. */
+    public record Totals(double sent, double received, double deleted) {
+    }
+
+    public Totals totals(QueueKey key) {
+        Meters meters = byQueue.get(key);
+        return meters == null ? new Totals(0, 0, 0)
+                : new Totals(meters.sent.count(), meters.received.count(), meters.deleted.count());
+    }
+
     /** The queue's meters, registered on first use. */
     Meters of(QueueKey key) {
         return byQueue.computeIfAbsent(key, Meters::new);

@@ -60,9 +60,7 @@ class ConsoleBrowserIT {
         started = System.nanoTime();
         server = PostboxServer.start(PostboxConfig.resolve(null, Map.of(), Map.of(PostboxConfig.HTTP_PORT, "0",
                 PostboxConfig.STORAGE_KIND, "memory")));
-        sqs = SqsClient.builder().endpointOverride(URI.create(server.endpoint())).region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKID", "secret")))
-                .build();
+        sqs = client(server.endpoint(), "AKID", "secret");
     }
 
     @AfterAll
@@ -73,12 +71,7 @@ class ConsoleBrowserIT {
 
     @Test
     void anOperatorSeesPeeksSendsSearchesAndPurgesInTheBrowser() throws Exception {
-        boolean installed = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
-        String missing = "chromium and chromedriver (apt-get install chromium chromium-driver; .ci/run installs them)";
-        if (System.getenv("POSTBOX_REQUIRE_BROWSER") != null) {
-            assertThat(installed).as(missing).isTrue(); // CI: the browser test runs, or CI fails
-        }
-        assumeTrue(installed, missing);
+        requireBrowser();
         String dlq = sqs.createQueue(b -> b.queueName("console-jobs-dlq")).queueUrl();
         String dlqArn = sqs.getQueueAttributes(b -> b.queueUrl(dlq).attributeNames(QueueAttributeName.QUEUE_ARN))
                 .attributesAsStrings().get("QueueArn");
@@ -185,16 +178,82 @@ class ConsoleBrowserIT {
     }
 
     @Test
-    void withAuthenticationOnThereIsNoConsole() throws Exception {
+    void withAuthenticationOnTheConsoleAsksToSignInAndShowsAndActsAsThatIdentity() throws Exception {
+        Path identities = Files.createTempFile("postbox-console-identities", ".json");
+        Files.writeString(identities, """
+                {"identities": [
+                  {"accessKeyId": "AKIDMINE", "secretAccessKey": "mine-secret", "accountId": "111122223333",
+                   "principalId": "AIDAMINE"},
+                  {"accessKeyId": "AKIDTHEIRS", "secretAccessKey": "theirs-secret", "accountId": "444455556666"}
+                ]}
+                """);
         try (PostboxServer signed = PostboxServer.start(PostboxConfig.resolve(null, Map.of(), Map.of(
                 PostboxConfig.HTTP_PORT, "0", PostboxConfig.STORAGE_KIND, "memory", PostboxConfig.AUTH_MODE, "sigv4",
-                PostboxConfig.AUTH_ACCESS_KEY_ID, "AKIDCONSOLE", PostboxConfig.AUTH_SECRET_ACCESS_KEY, "secret")))) {
-            HttpResponse<String> response = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
-                    .send(HttpRequest.newBuilder(URI.create(signed.endpoint() + "/console/")).build(),
-                            HttpResponse.BodyHandlers.ofString());
-            assertThat(response.statusCode()).isEqualTo(404);
-            assertThat(response.body()).contains("auth.mode=off");
+                PostboxConfig.AUTH_IDENTITIES_FILE, identities.toString())));
+             SqsClient mine = client(signed.endpoint(), "AKIDMINE", "mine-secret");
+             SqsClient theirs = client(signed.endpoint(), "AKIDTHEIRS", "theirs-secret")) {
+            String mineUrl = mine.createQueue(b -> b.queueName("mine-1")).queueUrl();
+            theirs.createQueue(b -> b.queueName("theirs-1"));
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            HttpResponse<String> unsigned = http.send(HttpRequest.newBuilder(URI.create(signed.endpoint()
+                    + "/console/queues-table")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(unsigned.statusCode()).isEqualTo(303);
+            assertThat(unsigned.headers().firstValue("location")).contains("/console/sign-in");
+            HttpResponse<String> wrong = http.send(HttpRequest.newBuilder(URI.create(signed.endpoint()
+                            + "/console/sign-in")).header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString("accessKeyId=AKIDMINE&secretAccessKey=guess")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(wrong.statusCode()).isEqualTo(403);
+            assertThat(wrong.headers().firstValue("set-cookie")).isEmpty();
+
+            requireBrowser();
+            WebDriver browser = browser();
+            try {
+                WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(15));
+                browser.get(signed.endpoint() + "/console/");
+                wait.until(ExpectedConditions.presenceOfElementLocated(By.id("access-key"))).sendKeys("AKIDMINE");
+                browser.findElement(By.id("secret")).sendKeys("mine-secret");
+                browser.findElement(By.id("sign-in")).click();
+                wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-queue='mine-1']")));
+                assertThat(browser.findElements(By.cssSelector("tr[data-queue]"))).as("only its account's queues")
+                        .hasSize(1);
+                assertThat(browser.findElement(By.id("signed-in")).getText()).contains("AIDAMINE")
+                        .contains("111122223333");
+                screenshot(browser, "6-signed-in");
+
+                browser.findElement(By.linkText("mine-1")).click();
+                wait.until(ExpectedConditions.presenceOfElementLocated(By.id("send-body")))
+                        .sendKeys("sent as AIDAMINE");
+                browser.findElement(By.id("send")).click();
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("done"), "Sent."));
+                assertThat(mine.receiveMessage(b -> b.queueUrl(mineUrl).messageSystemAttributeNames(
+                        MessageSystemAttributeName.SENDER_ID)).messages()).singleElement()
+                        .satisfies(m -> assertThat(m.attributesAsStrings()).as("the console acts as the identity")
+                                .containsEntry("SenderId", "AIDAMINE"));
+
+                browser.get(signed.endpoint() + "/console/queues/theirs-1?account=444455556666");
+                assertThat(browser.getPageSource()).as("another account's queue is not shown")
+                        .contains("does not exist").doesNotContain("Send a message");
+            } finally {
+                browser.quit();
+            }
         }
+    }
+
+    /** The browser test runs where chromium is installed, and must run in CI ({@code POSTBOX_REQUIRE_BROWSER}). */
+    private static void requireBrowser() {
+        boolean installed = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+        String missing = "chromium and chromedriver (apt-get install chromium chromium-driver; .ci/run installs them)";
+        if (System.getenv("POSTBOX_REQUIRE_BROWSER") != null) {
+            assertThat(installed).as(missing).isTrue();
+        }
+        assumeTrue(installed, missing);
+    }
+
+    private static SqsClient client(String endpoint, String accessKeyId, String secret) {
+        return SqsClient.builder().endpointOverride(URI.create(endpoint)).region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKeyId, secret)))
+                .build();
     }
 
     private static WebDriver browser() {

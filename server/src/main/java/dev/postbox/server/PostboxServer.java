@@ -83,7 +83,8 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
     private PostboxServer(PostboxConfig config, ServiceClock clock) {
         this.config = config;
         this.clock = clock;
-        Authenticator authenticator = authenticator(config); // before the store opens: a bad file fails cleanly
+        Identities identities = identities(config); // before the store opens: a bad file fails cleanly
+        Authenticator authenticator = authenticator(config, identities);
         this.tls = tls(config.tls());
         this.store = switch (config.storage()) {
             case MEMORY -> new InMemoryQueueStore();
@@ -102,18 +103,22 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
                 config.accountId(), config.publicBaseUrl(), tls == null ? "http" : "https"), authenticator,
                 config.logging().accessLog() ? new AccessLog() : null);
         this.console = consoleServed(config) ? new Console(api, store, clock, config.region(), config.accountId(),
-                metrics == null ? null : new QueueHistory(store, metrics.queues(), clock)) : null;
+                metrics == null ? null : new QueueHistory(store, metrics.queues(), clock),
+                identities == null ? null : signIn(identities)) : null;
         this.eventLoops = new NioEventLoopGroup(Runtime.getRuntime().availableProcessors(),
                 new DefaultThreadFactory("postbox-http", true));
     }
 
     /**
-     * The console has no sign-in yet: it is served only where nobody else can reach it and no credentials would be
-     * bypassed (a loopback address, authentication off).
+     * With authentication on, the console asks to sign in and is served wherever the server listens; with it off,
+     * the console could act on every queue, so it is served only where nobody else can reach it (loopback).
      */
     private static boolean consoleServed(PostboxConfig config) {
-        if (!config.consoleEnabled() || config.auth().mode() != PostboxConfig.AuthMode.OFF) {
+        if (!config.consoleEnabled()) {
             return false;
+        }
+        if (config.auth().mode() != PostboxConfig.AuthMode.OFF) {
+            return true;
         }
         try {
             return java.net.InetAddress.getByName(config.host()).isLoopbackAddress();
@@ -126,20 +131,34 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
      * The door of {@code auth.mode}. A signature's 15-minute window is judged on the wall clock, not on the service's
      * clock: tests move the latter by days while their SDK clients sign with the real time.
      */
-    private static Authenticator authenticator(PostboxConfig config) {
+    private static Authenticator authenticator(PostboxConfig config, Identities identities) {
+        return identities == null ? Authenticator.none(config.accountId())
+                : new SigV4Authenticator(identities, InstantSource.system());
+    }
+
+    /** The identities requests are signed by, or null with {@code auth.mode=off}. */
+    private static Identities identities(PostboxConfig config) {
         PostboxConfig.Auth auth = config.auth();
         if (auth.mode() == PostboxConfig.AuthMode.OFF) {
-            return Authenticator.none(config.accountId());
+            return null;
         }
         Identity configured = auth.accessKeyId() == null ? null : new Identity(auth.accessKeyId(),
                 auth.secretAccessKey(), auth.accountId(), auth.accessKeyId(), null);
         try {
-            return new SigV4Authenticator(Identities.of(configured, auth.identitiesFile(), auth.accountId()),
-                    InstantSource.system());
+            return Identities.of(configured, auth.identitiesFile(), auth.accountId());
         } catch (IllegalArgumentException e) {
             throw new PostboxConfig.ConfigException("invalid " + PostboxConfig.AUTH_IDENTITIES_FILE + ": "
                     + e.getMessage());
         }
+    }
+
+    /** A console sign-in: the identity's access key and its secret (compared in constant time). */
+    private static Console.SignIn signIn(Identities identities) {
+        return (accessKeyId, secret) -> identities.find(accessKeyId)
+                .filter(identity -> java.security.MessageDigest.isEqual(
+                        identity.secretAccessKey().getBytes(StandardCharsets.UTF_8),
+                        secret.getBytes(StandardCharsets.UTF_8)))
+                .map(identity -> new Console.Identity(identity.accountId(), identity.principalId()));
     }
 
     /** The server's TLS context (null: plain HTTP). */
@@ -250,7 +269,8 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
         }
         if (Console.owns(request.path())) {
             return console != null ? console.answer(request) : CompletableFuture.completedFuture(Console.text(404,
-                    "The console is served only with console.enabled=true, auth.mode=off and a loopback http.host."));
+                    "The console is served with console.enabled=true, and with auth.mode=off only on a loopback"
+                    + " http.host."));
         }
         if (metrics != null && request.method().equals("GET") && request.path().equals("/metrics")) {
             return metrics.scrape().handle((text, failure) -> {

@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -35,11 +36,28 @@ import java.util.concurrent.Executors;
  * delete queues, start and cancel a dead-letter redrive. Actions go through the {@link SqsApi}, so they are checked
  * as SQS requests are; only the browser and deleting a message read or change the store directly.
  *
- * <p>It acts as the server's account unless a page names another ({@code ?account=&region=}). It is served only
- * to a server bound to loopback with authentication off (the server decides), and refuses a POST whose
- * {@code Origin} is another site's (a page elsewhere cannot make the browser act here).
+ * <p>With authentication off it is served only on loopback (the server decides) and acts as the server's account
+ * unless a page names another ({@code ?account=&region=}). With authentication on, it asks to sign in with an
+ * access key and its secret ({@link SignIn}) and shows and acts on that identity's account only, as that identity
+ * (its requests are authenticated: queue policies apply). A POST whose {@code Origin} is another site's is refused
+ * (a page elsewhere cannot make the browser act here).
  */
 public final class Console implements AutoCloseable {
+    /** Checks a sign-in: the identity whose access key and secret these are, if they are. */
+    @FunctionalInterface
+    public interface SignIn {
+        Optional<Identity> check(String accessKeyId, String secretAccessKey);
+    }
+
+    /** An identity that signed in. */
+    public record Identity(String accountId, String principalId) {
+    }
+
+    /** Who is looking: with authentication off, the operator of every account ({@code accountId} null). */
+    private record Viewer(String accountId, String principalId, boolean authenticated) {
+        static final Viewer OPERATOR = new Viewer(null, "console", false);
+    }
+
     static final int PAGE = 20;
     /** How many messages a search looks through. */
     static final int SEARCH_SCAN = 2_000;
@@ -50,18 +68,26 @@ public final class Console implements AutoCloseable {
     private final String region;
     private final String account;
     private final QueueHistory history;
+    /** Null: authentication is off, nobody signs in. */
+    private final SignIn signIn;
+    private final Sessions sessions;
     /** Pages are made here, off the event loops: a store's futures may complete on them. */
     private final ExecutorService pages = Executors.newVirtualThreadPerTaskExecutor();
 
-    /** @param history the queues' last hour (from the metrics), or null when metrics are off */
+    /**
+     * @param history the queues' last hour (from the metrics), or null when metrics are off
+     * @param signIn  how a sign-in is checked when authentication is on; null when it is off
+     */
     public Console(SqsApi service, QueueStore store, InstantSource clock, String region, String account,
-                   QueueHistory history) {
+                   QueueHistory history, SignIn signIn) {
         this.service = service;
         this.store = store;
         this.clock = clock;
         this.region = region;
         this.account = account;
         this.history = history;
+        this.signIn = signIn;
+        this.sessions = new Sessions(InstantSource.system());
     }
 
     /** Whether the path is the console's. */
@@ -90,24 +116,41 @@ public final class Console implements AutoCloseable {
         if (path.isEmpty()) {
             return redirect("/console/");
         }
-        if (path.equals("/") && !post) {
-            return html(200, ConsolePages.queueList(query.getOrDefault("filter", "")));
-        }
-        if (path.equals("/queues-table") && !post) {
-            return html(200, ConsolePages.queueTable(overview(query.getOrDefault("filter", ""))));
-        }
         if (path.startsWith("/static/") && !post) {
             return asset(path.substring("/static/".length()));
         }
+        Viewer signedIn = null;
+        if (signIn != null) {
+            if (path.equals("/sign-in")) {
+                return post ? signIn(request) : html(200, ConsolePages.signIn(null));
+            }
+            Optional<Sessions.Session> session = sessions.of(request.header("cookie"));
+            if (session.isEmpty()) {
+                return redirect("/console/sign-in");
+            }
+            if (path.equals("/sign-out") && post) {
+                sessions.end(request.header("cookie"));
+                return new HttpExchange.Response(303, "text/plain", Map.of("Location", "/console/sign-in",
+                        "Set-Cookie", Sessions.COOKIE + "=; Path=/console; Max-Age=0"), new byte[0]);
+            }
+            signedIn = new Viewer(session.get().accountId(), session.get().principalId(), true);
+        }
+        Viewer viewer = signedIn != null ? signedIn : Viewer.OPERATOR;
+        if (path.equals("/") && !post) {
+            return html(200, ConsolePages.queueList(query.getOrDefault("filter", ""), viewer.authenticated()
+                    ? viewer.principalId() + " (" + viewer.accountId() + ")" : null));
+        }
+        if (path.equals("/queues-table") && !post) {
+            return html(200, ConsolePages.queueTable(overview(viewer, query.getOrDefault("filter", ""))));
+        }
         if (path.equals("/queues") && post) {
             Map<String, String> form = form(request);
-            QueueKey key = new QueueKey(form.getOrDefault("region", region), form.getOrDefault("account", account),
-                    form.getOrDefault("name", "").trim());
+            QueueKey key = key(viewer, form, form.getOrDefault("name", "").trim());
             Map<String, String> attributes = new HashMap<>();
             if (key.name().endsWith(".fifo")) {
                 attributes.put(QueueAttributes.FIFO_QUEUE, "true");
             }
-            return act(key, "/console/", () -> await(service.createQueue(call(request, key),
+            return act(key, "/console/", () -> await(service.createQueue(call(request, viewer, key),
                     new CreateQueue.Request(key.name(), attributes, Map.of()))), "Created " + key.name() + ".",
                     queuePath(key));
         }
@@ -115,12 +158,32 @@ public final class Console implements AutoCloseable {
             String[] rest = path.substring("/queues/".length()).split("/", 2);
             String name = java.net.URLDecoder.decode(rest[0], StandardCharsets.UTF_8);
             Map<String, String> params = post ? form(request) : query;
-            QueueKey key = new QueueKey(params.getOrDefault("region", region), params.getOrDefault("account", account),
-                    name);
+            QueueKey key = key(viewer, params, name);
             String action = rest.length > 1 ? rest[1] : "";
-            return post ? queueAction(request, key, action, params) : queueView(request, key, action, query);
+            return post ? queueAction(request, viewer, key, action, params)
+                    : queueView(request, viewer, key, action, query);
         }
         return text(404, "No such console page.");
+    }
+
+    /** The queue a page or form names; a signed-in identity sees its own account's only. */
+    private QueueKey key(Viewer viewer, Map<String, String> params, String name) {
+        return new QueueKey(params.getOrDefault("region", region), viewer.accountId() != null ? viewer.accountId()
+                : params.getOrDefault("account", account), name);
+    }
+
+    private HttpExchange.Response signIn(HttpExchange.Request request) {
+        Map<String, String> form = form(request);
+        Optional<Identity> identity = signIn.check(form.getOrDefault("accessKeyId", "").trim(),
+                form.getOrDefault("secretAccessKey", ""));
+        if (identity.isEmpty()) {
+            return html(403, ConsolePages.signIn("The access key or its secret is not right."));
+        }
+        String token = sessions.start(identity.get().accountId(), identity.get().principalId());
+        return new HttpExchange.Response(303, "text/plain", Map.of("Location", "/console/", "Set-Cookie",
+                Sessions.COOKIE + "=" + token + "; Path=/console; HttpOnly; SameSite=Strict"
+                        + (request.secure() ? "; Secure" : "") + "; Max-Age=" + Sessions.LIFETIME.toSeconds()),
+                new byte[0]);
     }
 
     // ---- views ----------------------------------------------------------------------------------------------------
@@ -129,9 +192,10 @@ public final class Console implements AutoCloseable {
     record Row(QueueRecord queue, QueueCounts counts, Instant now, List<String> sources) {
     }
 
-    private List<Row> overview(String filter) {
+    private List<Row> overview(Viewer viewer, String filter) {
         Instant now = clock.instant();
         List<QueueRecord> queues = await(store.allQueues()).stream()
+                .filter(q -> viewer.accountId() == null || q.key().accountId().equals(viewer.accountId()))
                 .filter(q -> q.key().name().toLowerCase(Locale.ROOT).contains(filter.toLowerCase(Locale.ROOT)))
                 .sorted(Comparator.comparing((QueueRecord q) -> q.key().name()).thenComparing(q -> q.key().region())
                         .thenComparing(q -> q.key().accountId()))
@@ -156,7 +220,7 @@ public final class Console implements AutoCloseable {
         return rows;
     }
 
-    private HttpExchange.Response queueView(HttpExchange.Request request, QueueKey key, String view,
+    private HttpExchange.Response queueView(HttpExchange.Request request, Viewer viewer, QueueKey key, String view,
                                             Map<String, String> query) {
         QueueRecord queue = await(store.queue(key)).orElseThrow(SqsException::queueDoesNotExist);
         if (view.equals("history.json")) {
@@ -166,7 +230,7 @@ public final class Console implements AutoCloseable {
         if (!view.isEmpty()) {
             return text(404, "No such console page.");
         }
-        CallContext call = call(request, key);
+        CallContext call = call(request, viewer, key);
         String url = url(request, key);
         Instant now = clock.instant();
         QueueCounts counts = await(store.counts(key, now));
@@ -216,9 +280,9 @@ public final class Console implements AutoCloseable {
 
     // ---- actions --------------------------------------------------------------------------------------------------
 
-    private HttpExchange.Response queueAction(HttpExchange.Request request, QueueKey key, String action,
-                                              Map<String, String> form) {
-        CallContext call = call(request, key);
+    private HttpExchange.Response queueAction(HttpExchange.Request request, Viewer viewer, QueueKey key,
+                                              String action, Map<String, String> form) {
+        CallContext call = call(request, viewer, key);
         String url = url(request, key);
         String back = queuePath(key);
         return switch (action) {
@@ -288,8 +352,10 @@ public final class Console implements AutoCloseable {
         return new QueueUrls(QueueUrls.Style.PATH).url(baseUrl(request), key);
     }
 
-    private static CallContext call(HttpExchange.Request request, QueueKey key) {
-        return new CallContext(baseUrl(request), "console", key.region(), null, null, key.accountId(), false,
+    /** The console's requests: as the signed-in identity (authenticated), else as the queue's account's operator. */
+    private static CallContext call(HttpExchange.Request request, Viewer viewer, QueueKey key) {
+        return new CallContext(baseUrl(request), viewer.principalId(), key.region(), null, null,
+                viewer.accountId() != null ? viewer.accountId() : key.accountId(), viewer.authenticated(),
                 request.remoteAddress(), request.secure());
     }
 

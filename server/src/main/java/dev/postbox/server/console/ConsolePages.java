@@ -26,9 +26,27 @@ final class ConsolePages {
     private ConsolePages() {
     }
 
-    static String queueList(String filter) {
+    static String signIn(String error) {
+        return Html.page("Sign in", (error == null ? "" : "<p class=\"flash error\" id=\"error\">" + escape(error)
+                + "</p>") + """
+                <section style="max-width:28rem"><h1>Sign in</h1>
+                <p class="muted">With an access key of this server's identities: you see and act on its account's
+                queues, as that identity.</p>
+                <form method="post" action="/console/sign-in">
+                  <label>Access key id <input name="accessKeyId" id="access-key" autocomplete="username" required></label>
+                  <label>Secret access key <input name="secretAccessKey" id="secret" type="password"
+                    autocomplete="current-password" required></label>
+                  <button type="submit" id="sign-in">Sign in</button></form></section>
+                """);
+    }
+
+    /** @param signedIn who signed in, or null when nobody needs to */
+    static String queueList(String filter, String signedIn) {
         String table = "/console/queues-table?filter=" + Html.url(filter);
-        return Html.page("Queues", """
+        String who = signedIn == null ? "" : "<form method=\"post\" action=\"/console/sign-out\" style=\"float:right\">"
+                + "<span id=\"signed-in\">" + escape(signedIn) + "</span> <button type=\"submit\">Sign out</button>"
+                + "</form>";
+        return Html.page("Queues", who + """
                 <h1>Queues</h1>
                 <section><input type="search" name="filter" id="filter" placeholder="Filter by name" value="%s"
                   hx-get="/console/queues-table" hx-trigger="input changed delay:300ms" hx-target="#queues">

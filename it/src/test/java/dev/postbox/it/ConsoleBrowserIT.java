@@ -164,6 +164,52 @@ class ConsoleBrowserIT {
     }
 
     @Test
+    void attributesAreSetAndARedriveStartsFromTheQueuesPage() throws Exception {
+        String dlq = sqs.createQueue(b -> b.queueName("console-redrive-dlq")).queueUrl();
+        String dlqArn = sqs.getQueueAttributes(b -> b.queueUrl(dlq).attributeNames(QueueAttributeName.QUEUE_ARN))
+                .attributesAsStrings().get("QueueArn");
+        String source = sqs.createQueue(b -> b.queueName("console-redrive").attributesWithStrings(Map.of(
+                "RedrivePolicy", "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\"1\"}",
+                "VisibilityTimeout", "0"))).queueUrl();
+        sqs.sendMessage(b -> b.queueUrl(source).messageBody("fails once"));
+        sqs.receiveMessage(b -> b.queueUrl(source));
+        assertThat(sqs.receiveMessage(b -> b.queueUrl(source)).messages()).as("moved to the DLQ").isEmpty();
+
+        HttpResponse<String> set = post("/console/queues/console-redrive/attributes", "name=VisibilityTimeout&value=45");
+        assertThat(set.statusCode()).isEqualTo(303);
+        assertThat(set.headers().firstValue("location")).get().asString().contains("done=");
+        assertThat(sqs.getQueueAttributes(b -> b.queueUrl(source).attributeNames(QueueAttributeName.VISIBILITY_TIMEOUT))
+                .attributesAsStrings()).containsEntry("VisibilityTimeout", "45");
+        HttpResponse<String> bad = post("/console/queues/console-redrive/attributes", "name=VisibilityTimeout&value=-1");
+        assertThat(java.net.URLDecoder.decode(bad.headers().firstValue("location").orElseThrow(),
+                java.nio.charset.StandardCharsets.UTF_8)).contains("error=").contains("VisibilityTimeout");
+
+        HttpResponse<String> started = post("/console/queues/console-redrive-dlq/redrive", "");
+        assertThat(started.headers().firstValue("location")).get().asString().contains("done=");
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        List<Message> back = List.of();
+        while (back.isEmpty() && System.nanoTime() < deadline) {
+            back = sqs.receiveMessage(b -> b.queueUrl(source).waitTimeSeconds(1)).messages();
+        }
+        assertThat(back).extracting(Message::body).as("moved back to its source").containsExactly("fails once");
+        String page = get("/console/queues/console-redrive-dlq");
+        assertThat(page).contains("id=\"tasks\"").contains("COMPLETED");
+    }
+
+    private HttpResponse<String> post(String path, String form) throws Exception {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
+                HttpRequest.newBuilder(URI.create(server.endpoint() + path))
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private String get(String path) throws Exception {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
+                HttpRequest.newBuilder(URI.create(server.endpoint() + path)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    @Test
     void whatAMessageHoldsIsShownAsTextNeverAsMarkup() throws Exception {
         String url = sqs.createQueue(b -> b.queueName("console-markup")).queueUrl();
         sqs.sendMessage(b -> b.queueUrl(url).messageBody("<script>alert('x')</script>")

@@ -123,6 +123,41 @@ abstract class MetricsSpec extends SpecSupport {
         assertThat(checked).isGreaterThan(10);
     }
 
+    /** Whether the variant runs on the embedded store, whose commit log has its own series. */
+    boolean durable() {
+        return false;
+    }
+
+    @Test
+    void theEmbeddedStoresCommitsAndFsyncsAreCounted() throws Exception {
+        String before = scrape();
+        if (!durable()) {
+            assertThat(before).doesNotContain("postbox_store_commits_total");
+            return;
+        }
+        String url = createQueue();
+        for (int i = 0; i < 3; i++) {
+            send(url, "durable " + i);
+        }
+        String after = scrape();
+        double commits = total(after, "postbox_store_commits_total") - total(before, "postbox_store_commits_total");
+        double batches = total(after, "postbox_store_committed_batches_total")
+                - total(before, "postbox_store_committed_batches_total");
+        assertThat(commits).as("each acknowledged send was committed").isGreaterThanOrEqualTo(3);
+        assertThat(batches).isGreaterThanOrEqualTo(commits);
+        assertThat(total(after, "postbox_store_fsyncs_total") - total(before, "postbox_store_fsyncs_total"))
+                .as("storage.fsync=always syncs every commit").isEqualTo(commits);
+        assertThat(total(after, "postbox_store_fsync_seconds_total")).isPositive();
+        assertThat(total(after, "postbox_store_commit_seconds_total"))
+                .isGreaterThanOrEqualTo(total(after, "postbox_store_fsync_seconds_total"));
+    }
+
+    /** A series without labels. */
+    private static double total(String text, String name) {
+        return text.lines().filter(line -> line.startsWith(name + " ")).mapToDouble(line -> Double.parseDouble(
+                line.substring(name.length() + 1))).findFirst().orElseThrow(() -> new AssertionError(name + " missing"));
+    }
+
     private static double count(String text, String operation, String outcome) {
         Double value = sample(text, "sqs_requests_seconds_count", "operation=\"" + operation + "\",outcome=\""
                 + outcome + "\"");

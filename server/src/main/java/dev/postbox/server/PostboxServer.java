@@ -10,6 +10,7 @@ import dev.postbox.core.api.SqsApi;
 import dev.postbox.core.service.QueueService;
 import dev.postbox.server.console.Console;
 import dev.postbox.server.console.QueueHistory;
+import dev.postbox.server.metrics.CommitMeters;
 import dev.postbox.server.metrics.MeteredSqsApi;
 import dev.postbox.server.metrics.ServerMetrics;
 import dev.postbox.core.store.QueueStore;
@@ -97,6 +98,9 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
                         config.queueUrlStyle()));
         this.metrics = config.metricsEnabled() ? new ServerMetrics(store, clock,
                 () -> connectionLimit == null ? 0 : connectionLimit.open()) : null;
+        if (metrics != null && store instanceof RocksDbQueueStore embedded) {
+            CommitMeters.bind(embedded.commitStats(), metrics.registry());
+        }
         SqsApi api = metrics == null ? service
                 : new MeteredSqsApi(service, metrics.registry(), metrics.queues(), config.accountId());
         this.dispatcher = new RequestDispatcher(api, new RequestDispatcher.Settings(config.region(),

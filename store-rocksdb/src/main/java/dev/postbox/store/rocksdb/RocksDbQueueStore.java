@@ -22,6 +22,7 @@ import dev.postbox.store.memory.engine.Payloads;
 import dev.postbox.store.memory.engine.QueueTable;
 import dev.postbox.store.rocksdb.journal.Batch;
 import dev.postbox.store.rocksdb.journal.Codec;
+import dev.postbox.store.rocksdb.journal.CommitStats;
 import dev.postbox.store.rocksdb.journal.Codec.StateKeys;
 import dev.postbox.store.rocksdb.journal.ColumnFamily;
 import dev.postbox.store.rocksdb.journal.Journal;
@@ -65,6 +66,11 @@ public final class RocksDbQueueStore implements QueueStore {
 
     private RocksDbQueueStore(Journal journal) {
         this.journal = journal;
+    }
+
+    /** What the store's group committer did since it opened (the server's metrics). */
+    public CommitStats commitStats() {
+        return journal.commitStats();
     }
 
     /**

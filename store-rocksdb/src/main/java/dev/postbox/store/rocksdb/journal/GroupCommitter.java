@@ -43,6 +43,7 @@ final class GroupCommitter implements AutoCloseable {
     /** A fault for tests of the store's error path: while set, every write fails as on a full disk. */
     private volatile boolean writesFail;
     private volatile boolean closed;
+    private final CommitStats stats = new CommitStats();
 
     GroupCommitter(RocksDatabase database, CommitLog commitLog, FsyncPolicy policy, Duration syncInterval) {
         this.database = database;
@@ -56,6 +57,18 @@ final class GroupCommitter implements AutoCloseable {
 
     long appliedLsn() {
         return appliedLsn;
+    }
+
+    CommitStats stats() {
+        return stats;
+    }
+
+    /** Syncs the commit log, counted. */
+    private void sync() throws IOException {
+        long start = System.nanoTime();
+        commitLog.sync();
+        stats.fsyncNanos.add(System.nanoTime() - start);
+        stats.fsyncs.increment();
     }
 
     /** Queues the batch for the next group commit; the future completes after its effects ran. */
@@ -107,7 +120,11 @@ final class GroupCommitter implements AutoCloseable {
                     to++;
                 } while (to < group.size() && writeBatch.getDataSize() < MAX_COMMIT_BYTES);
                 built = true;
+                long start = System.nanoTime();
                 write(writeBatch);
+                stats.commitNanos.add(System.nanoTime() - start);
+                stats.commits.increment();
+                stats.batches.add(to - from);
             } catch (IOException | RocksDBException | RuntimeException e) {
                 failure = e;
                 if (!built) {
@@ -132,7 +149,7 @@ final class GroupCommitter implements AutoCloseable {
         commitLog.append(writeBatch.data());
         try {
             if (syncEachCommit) {
-                commitLog.sync();
+                sync();
             }
             database.apply(writeBatch);
         } catch (IOException | RocksDBException e) {
@@ -162,7 +179,7 @@ final class GroupCommitter implements AutoCloseable {
         while (!closed) {
             LockSupport.parkNanos(interval.toNanos()); // not sleep: an interrupt would close the log's channels
             try {
-                commitLog.sync();
+                sync();
             } catch (IOException e) {
                 System.getLogger(GroupCommitter.class.getName()).log(System.Logger.Level.ERROR,
                         "commit log sync failed", e);

@@ -95,6 +95,11 @@ public final class Journal implements AutoCloseable {
     }
 
     /** Queues the batch for the next group commit; the future completes after its effects ran. */
+    /** What the group committer did since the journal opened (the metrics). */
+    public CommitStats commitStats() {
+        return committer.stats();
+    }
+
     public CompletableFuture<Void> submit(Batch batch) {
         return committer.submit(batch);
     }

@@ -196,6 +196,34 @@ class ConsoleBrowserIT {
         assertThat(page).contains("id=\"tasks\"").contains("COMPLETED");
     }
 
+    @Test
+    void aMessageIsDeletedFromItsPageAndAVisibleFifoMessageIsNotWithAReason() throws Exception {
+        String url = sqs.createQueue(b -> b.queueName("console-delete")).queueUrl();
+        sqs.sendMessage(b -> b.queueUrl(url).messageBody("delete me"));
+        HttpResponse<String> deleted = post("/console/queues/console-delete/messages/delete",
+                "sequence=" + shownSequence("/console/queues/console-delete") + "&receiveCount=0");
+        assertThat(deleted.headers().firstValue("location")).get().asString().contains("done=");
+        assertThat(sqs.receiveMessage(b -> b.queueUrl(url)).messages()).isEmpty();
+
+        String fifo = sqs.createQueue(b -> b.queueName("console-delete.fifo").attributesWithStrings(Map.of(
+                "FifoQueue", "true", "ContentBasedDeduplication", "true"))).queueUrl();
+        sqs.sendMessage(b -> b.queueUrl(fifo).messageBody("in order").messageGroupId("g"));
+        HttpResponse<String> refused = post("/console/queues/console-delete.fifo/messages/delete",
+                "sequence=" + shownSequence("/console/queues/console-delete.fifo") + "&receiveCount=0");
+        assertThat(java.net.URLDecoder.decode(refused.headers().firstValue("location").orElseThrow(),
+                java.nio.charset.StandardCharsets.UTF_8)).contains("error=On a FIFO queue only a message in flight");
+        assertThat(sqs.receiveMessage(b -> b.queueUrl(fifo)).messages()).extracting(Message::body)
+                .containsExactly("in order");
+    }
+
+    /** The sequence of the first message a queue's page shows (its delete form's hidden field). */
+    private String shownSequence(String page) throws Exception {
+        java.util.regex.Matcher field = java.util.regex.Pattern.compile("name=\"sequence\" value=\"(\\d+)\"")
+                .matcher(get(page));
+        assertThat(field.find()).as("a message on " + page).isTrue();
+        return field.group(1);
+    }
+
     private HttpResponse<String> post(String path, String form) throws Exception {
         return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
                 HttpRequest.newBuilder(URI.create(server.endpoint() + path))

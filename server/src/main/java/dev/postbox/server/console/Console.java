@@ -314,8 +314,14 @@ public final class Console implements AutoCloseable {
                 QueueStore.DeleteOutcome outcome = await(store.delete(key, parseLong(form.get("sequence")),
                         (int) parseLong(form.get("receiveCount")), clock.instant()));
                 if (outcome != QueueStore.DeleteOutcome.DELETED) {
-                    throw new SqsException(dev.postbox.core.ErrorCode.INVALID_PARAMETER_VALUE,
-                            "The message changed since the page was shown (" + outcome + "); nothing was deleted.");
+                    throw new SqsException(dev.postbox.core.ErrorCode.INVALID_PARAMETER_VALUE, switch (outcome) {
+                        case STALE_RECEIPT -> "The message was received again since the page was shown; nothing was"
+                                + " deleted.";
+                        case EXPIRED -> "On a FIFO queue only a message in flight can be deleted (as with a receipt"
+                                + " handle); nothing was deleted.";
+                        default -> "The message is not there to delete: it is gone, or (embedded store) it has"
+                                + " not been received since the server started; nothing was deleted.";
+                    });
                 }
             }, "Deleted the message.", back);
             case "redrive" -> act(key, back, () -> await(service.startMessageMoveTask(call,

@@ -319,8 +319,7 @@ public final class Console implements AutoCloseable {
                                 + " deleted.";
                         case EXPIRED -> "On a FIFO queue only a message in flight can be deleted (as with a receipt"
                                 + " handle); nothing was deleted.";
-                        default -> "The message is not there to delete: it is gone, or (embedded store) it has"
-                                + " not been received since the server started; nothing was deleted.";
+                        default -> "The message is not there any more; nothing was deleted.";
                     });
                 }
             }, "Deleted the message.", back);

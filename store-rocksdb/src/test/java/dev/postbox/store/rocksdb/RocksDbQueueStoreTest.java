@@ -260,6 +260,18 @@ class RocksDbQueueStoreTest extends QueueStoreContract {
     }
 
     @Test
+    void aMessageNotReceivedSinceARestartIsDeletedByItsSequenceAndTheOthersKeepTheirOrder() {
+        send("one", "two", "three");
+        restart();
+        long two = await(store.peek(key, 0, 10, clock.instant())).get(1).sequence();
+        assertThat(await(store.delete(key, two, 0, clock.instant()))).isEqualTo(QueueStore.DeleteOutcome.DELETED);
+        assertThat(await(store.peek(key, 0, 10, clock.instant()))).extracting(m -> m.data().body())
+                .containsExactly("one", "three");
+        restart();
+        assertThat(receive(10)).extracting(d -> d.data().body()).containsExactly("one", "three");
+    }
+
+    @Test
     void aReceiveAttemptSurvivesARestart() {
         QueueKey fifo = createFifoQueue("attempt-restart.fifo", Map.of());
         sendTo(fifo, "a1", "a", "1");

@@ -73,6 +73,30 @@ final class FairOrder implements VisibleOrder {
         return coldCount;
     }
 
+    /**
+     * Materializes one cold message out of its turn, keeping its place (it joins its tenant's visible messages, which
+     * are taken in sequence order with the cold ones): an operator deletes it by its sequence. Null when it is not
+     * cold. O(the tenant's cold messages).
+     */
+    StoredMessage materializeCold(long sequence) {
+        if (coldCount == 0) {
+            return null;
+        }
+        for (Tenant tenant : rotation) {
+            int index = tenant.coldSequences.indexOf(sequence);
+            if (index >= 0) {
+                long retainedFromMillis = tenant.coldRetainedFrom.get(index);
+                tenant.coldSequences.removeAt(index);
+                tenant.coldRetainedFrom.removeAt(index);
+                coldCount--;
+                StoredMessage message = materializer.materialize(sequence, tenant.groupId, retainedFromMillis);
+                tenant.visible.put(sequence, message);
+                return message;
+            }
+        }
+        return null;
+    }
+
     /** A cold message's sequence and when its retention began (epoch millis). */
     @FunctionalInterface
     interface ColdVisitor {

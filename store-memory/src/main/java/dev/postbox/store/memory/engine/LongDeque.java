@@ -43,6 +43,27 @@ final class LongDeque {
         return elements[(head + index) % elements.length];
     }
 
+    /** The index of the first element equal to {@code value}, or -1. */
+    int indexOf(long value) {
+        for (int i = 0; i < size; i++) {
+            if (elements[(head + i) % elements.length] == value) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Removes the element {@code index} places from the first (the later ones move up): O(size). */
+    void removeAt(int index) {
+        if (index < 0 || index >= size) {
+            throw new IndexOutOfBoundsException(index);
+        }
+        for (int i = index; i < size - 1; i++) {
+            elements[(head + i) % elements.length] = elements[(head + i + 1) % elements.length];
+        }
+        size--;
+    }
+
     int size() {
         return size;
     }

@@ -416,7 +416,9 @@ public final class MemoryQueue {
         try {
             messages.sweepExpired(now.minus(retention), messageExpired);
             messages.promoteDue(now);
-            StoredMessage message = messages.get(sequence);
+            // Receive count 0 names a message never received (the console deletes by what it showed): one not yet
+            // in memory after a restart is brought in first. Receipts of receives never take this path.
+            StoredMessage message = receiveCount == 0 ? messages.getOrMaterialize(sequence) : messages.get(sequence);
             if (message == null) {
                 return DeleteOutcome.NOT_FOUND;
             }

@@ -76,6 +76,15 @@ final class Messages {
         return bySequence.get(sequence);
     }
 
+    /**
+     * The message, materialized first if it is cold (never received, its place not yet in memory after a restart):
+     * what a delete by sequence needs. Null when there is no such message.
+     */
+    StoredMessage getOrMaterialize(long sequence) {
+        StoredMessage message = bySequence.get(sequence);
+        return message != null || fairOrder == null ? message : fairOrder.materializeCold(sequence);
+    }
+
     /** A new message: DELAYED until {@code visibleAt}, or VISIBLE now. */
     void add(StoredMessage message, Instant visibleAt, Instant now) {
         bySequence.put(message.sequence, message);

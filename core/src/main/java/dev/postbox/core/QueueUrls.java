@@ -61,12 +61,12 @@ public final class QueueUrls {
     /** The queue's URL for a caller that reached the server at {@code baseUrl} ({@code scheme://host[:port]}). */
     public String url(String baseUrl, QueueKey key) {
         return switch (style) {
-            case PATH -> baseUrl + "/queue/" + key.region() + "/" + key.accountId() + "/" + key.name();
+            case PATH -> pathUrl(baseUrl, key);
             case HOST -> {
                 int hostStart = baseUrl.indexOf("://") + 3;
                 String host = baseUrl.substring(hostStart);
                 if (IP_LITERAL.matcher(host).matches()) {
-                    yield new QueueUrls(Style.PATH).url(baseUrl, key);
+                    yield pathUrl(baseUrl, key);
                 }
                 String regional = regionOfHost(host) != null ? host.substring(host.indexOf('.', 4) + 1) : host;
                 yield baseUrl.substring(0, hostStart) + "sqs." + key.region() + "." + regional + "/"
@@ -74,6 +74,10 @@ public final class QueueUrls {
             }
             case PLAIN -> baseUrl + "/" + key.accountId() + "/" + key.name();
         };
+    }
+
+    private static String pathUrl(String baseUrl, QueueKey key) {
+        return baseUrl + "/queue/" + key.region() + "/" + key.accountId() + "/" + key.name();
     }
 
     public static String arn(QueueKey key) {

@@ -107,14 +107,6 @@ public final class Main {
         stopped.await();
     }
 
-    private static boolean isLoopback(String host) {
-        try {
-            return java.net.InetAddress.getByName(host).isLoopbackAddress();
-        } catch (java.net.UnknownHostException e) {
-            return false;
-        }
-    }
-
     /** Resolves the configuration from the parsed flags, starts the server and prints where it listens. */
     PostboxServer start() {
         Map<String, String> values = new HashMap<>();
@@ -140,7 +132,7 @@ public final class Main {
                 + ", region " + config.region() + ", account " + config.accountId() + ", auth "
                 + config.auth().mode().name().toLowerCase(java.util.Locale.ROOT) + ")"));
         out.println(LogOutput.line(format, "Postbox configuration: " + config.effective()));
-        if (config.auth().mode() == PostboxConfig.AuthMode.OFF && !isLoopback(config.host())) {
+        if (config.auth().mode() == PostboxConfig.AuthMode.OFF && !config.loopbackOnly()) {
             out.println(LogOutput.line(format, "WARNING: auth.mode is off and Postbox listens on " + config.host()
                     + ", not only on loopback: anyone who reaches this port can read, delete and purge every queue."
                     + " Set auth.mode=sigv4 (docs/security.md), or listen on 127.0.0.1."));

@@ -66,6 +66,15 @@ public record PostboxConfig(String host, int port, StorageKind storage, Path dat
         return "PostboxConfig[" + effective() + "]";
     }
 
+    /** Whether {@code http.host} is a loopback address: nobody on another machine can reach the server. */
+    public boolean loopbackOnly() {
+        try {
+            return java.net.InetAddress.getByName(host).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
+
     /** The configuration keys, sorted (the launcher's help lists them). */
     public static java.util.List<String> keys() {
         return KEYS.stream().sorted().toList();

@@ -118,17 +118,8 @@ public final class PostboxServer implements AutoCloseable, ConnectionHandler.Ans
      * the console could act on every queue, so it is served only where nobody else can reach it (loopback).
      */
     private static boolean consoleServed(PostboxConfig config) {
-        if (!config.consoleEnabled()) {
-            return false;
-        }
-        if (config.auth().mode() != PostboxConfig.AuthMode.OFF) {
-            return true;
-        }
-        try {
-            return java.net.InetAddress.getByName(config.host()).isLoopbackAddress();
-        } catch (java.net.UnknownHostException e) {
-            return false;
-        }
+        return config.consoleEnabled()
+                && (config.auth().mode() != PostboxConfig.AuthMode.OFF || config.loopbackOnly());
     }
 
     /**

@@ -59,6 +59,8 @@ public final class Console implements AutoCloseable {
     }
 
     static final int PAGE = 20;
+    /** The URLs the console passes to the service: any style names the queue; path style needs no DNS. */
+    private static final QueueUrls PATH_URLS = new QueueUrls(QueueUrls.Style.PATH);
     /** How many messages a search looks through. */
     static final int SEARCH_SCAN = 2_000;
 
@@ -188,31 +190,45 @@ public final class Console implements AutoCloseable {
 
     // ---- views ----------------------------------------------------------------------------------------------------
 
-    /** One row of the queue list. */
-    record Row(QueueRecord queue, QueueCounts counts, Instant now, List<String> sources) {
+    /**
+     * One row of the queue list.
+     *
+     * @param deadLetterTarget the name of the queue its dead letters go to, or null
+     * @param sources          the names of the queues whose dead letters come here
+     */
+    record Row(QueueRecord queue, QueueCounts counts, Instant now, String deadLetterTarget, List<String> sources) {
     }
 
+    /** The viewer's queues whose names contain the filter, with their counts (read together) and wiring. */
     private List<Row> overview(Viewer viewer, String filter) {
         Instant now = clock.instant();
-        List<QueueRecord> queues = await(store.allQueues()).stream()
+        List<QueueRecord> all = await(store.allQueues());
+        Map<String, String> targetByArn = new HashMap<>();
+        Map<String, List<String>> sourcesByTarget = new HashMap<>();
+        for (QueueRecord queue : all) {
+            String redrive = queue.attributes().get(QueueAttributes.REDRIVE_POLICY);
+            if (redrive != null && !redrive.isEmpty()) {
+                String target = RedrivePolicies.parseRedrivePolicy(redrive).deadLetterTargetArn();
+                targetByArn.put(QueueUrls.arn(queue.key()), target.substring(target.lastIndexOf(':') + 1));
+                sourcesByTarget.computeIfAbsent(target, k -> new ArrayList<>()).add(queue.key().name());
+            }
+        }
+        String needle = filter.toLowerCase(Locale.ROOT);
+        List<QueueRecord> shown = all.stream()
                 .filter(q -> viewer.accountId() == null || q.key().accountId().equals(viewer.accountId()))
-                .filter(q -> q.key().name().toLowerCase(Locale.ROOT).contains(filter.toLowerCase(Locale.ROOT)))
+                .filter(q -> q.key().name().toLowerCase(Locale.ROOT).contains(needle))
                 .sorted(Comparator.comparing((QueueRecord q) -> q.key().name()).thenComparing(q -> q.key().region())
                         .thenComparing(q -> q.key().accountId()))
                 .toList();
-        Map<String, List<String>> sourcesByTarget = new HashMap<>();
-        for (QueueRecord queue : await(store.allQueues())) {
-            String redrive = queue.attributes().get(QueueAttributes.REDRIVE_POLICY);
-            if (redrive != null && !redrive.isEmpty()) {
-                sourcesByTarget.computeIfAbsent(RedrivePolicies.parseRedrivePolicy(redrive).deadLetterTargetArn(),
-                        k -> new ArrayList<>()).add(queue.key().name());
-            }
-        }
+        List<CompletableFuture<QueueCounts>> counts = shown.stream()
+                .map(queue -> store.counts(queue.key(), now)).toList();
         List<Row> rows = new ArrayList<>();
-        for (QueueRecord queue : queues) {
+        for (int i = 0; i < shown.size(); i++) {
+            QueueRecord queue = shown.get(i);
+            String arn = QueueUrls.arn(queue.key());
             try {
-                rows.add(new Row(queue, await(store.counts(queue.key(), now)), now,
-                        sourcesByTarget.getOrDefault(QueueUrls.arn(queue.key()), List.of())));
+                rows.add(new Row(queue, await(counts.get(i)), now, targetByArn.get(arn),
+                        sourcesByTarget.getOrDefault(arn, List.of())));
             } catch (SqsException deletedMeanwhile) {
                 // not listed
             }
@@ -354,7 +370,7 @@ public final class Console implements AutoCloseable {
     }
 
     private static String url(HttpExchange.Request request, QueueKey key) {
-        return new QueueUrls(QueueUrls.Style.PATH).url(baseUrl(request), key);
+        return PATH_URLS.url(baseUrl(request), key);
     }
 
     /** The console's requests: as the signed-in identity (authenticated), else as the queue's account's operator. */
@@ -395,20 +411,29 @@ public final class Console implements AutoCloseable {
             "uPlot.iife.min.js", "META-INF/resources/webjars/uplot/1.6.30/dist/uPlot.iife.min.js",
             "uPlot.min.css", "META-INF/resources/webjars/uplot/1.6.30/dist/uPlot.min.css");
 
+    /** The assets' bytes, read from the jar once each. */
+    private static final Map<String, byte[]> ASSET_BYTES = new java.util.concurrent.ConcurrentHashMap<>();
+
     /** The scripts and style the pages use, from their WebJars: no network needed. */
     private static HttpExchange.Response asset(String name) {
         String resource = ASSETS.get(name);
         if (resource == null) {
             return text(404, "No such file.");
         }
+        byte[] bytes = ASSET_BYTES.computeIfAbsent(name, n -> read(resource));
+        if (bytes == null) {
+            return text(404, "Missing from this build: " + resource);
+        }
+        return new HttpExchange.Response(200, name.endsWith(".css") ? "text/css" : "text/javascript",
+                Map.of("Cache-Control", "max-age=86400"), bytes);
+    }
+
+    /** A resource's bytes, or null when the jar lacks it. */
+    private static byte[] read(String resource) {
         try (InputStream in = Console.class.getClassLoader().getResourceAsStream(resource)) {
-            if (in == null) {
-                return text(404, "Missing from this build: " + resource);
-            }
-            return new HttpExchange.Response(200, name.endsWith(".css") ? "text/css" : "text/javascript",
-                    Map.of("Cache-Control", "max-age=86400"), in.readAllBytes());
+            return in == null ? null : in.readAllBytes();
         } catch (IOException e) {
-            return text(500, "Could not read " + resource);
+            throw new java.io.UncheckedIOException("could not read " + resource, e);
         }
     }
 

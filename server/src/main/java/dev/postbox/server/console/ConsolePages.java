@@ -64,8 +64,6 @@ final class ConsolePages {
         for (Console.Row row : rows) {
             QueueRecord queue = row.queue();
             QueueKey key = queue.key();
-            String redrive = queue.attributes().get("RedrivePolicy");
-            String target = redrive == null || redrive.isEmpty() ? "" : targetName(redrive);
             html.append("<tr data-queue=\"").append(escape(key.name())).append("\"><td><a href=\"")
                     .append(escape(Console.queuePath(key))).append("\">").append(escape(key.name())).append("</a></td>")
                     .append("<td>").append(queue.fifo() ? "FIFO" : "standard").append("</td><td>")
@@ -73,7 +71,7 @@ final class ConsolePages {
                     .append(num("visible", row.counts().visible())).append(num("in-flight", row.counts().inFlight()))
                     .append(num("delayed", row.counts().delayed())).append("<td class=\"num\">")
                     .append(age(row.counts().oldestRetainedFrom(), row.now())).append("</td><td>")
-                    .append(escape(target)).append("</td><td>").append(escape(String.join(", ", row.sources())))
+                    .append(escape(row.deadLetterTarget())).append("</td><td>").append(escape(String.join(", ", row.sources())))
                     .append("</td></tr>");
         }
         if (rows.isEmpty()) {
@@ -84,15 +82,6 @@ final class ConsolePages {
 
     private static String num(String name, long value) {
         return "<td class=\"num " + name + "\">" + value + "</td>";
-    }
-
-    private static String targetName(String redrivePolicy) {
-        try {
-            String arn = dev.postbox.core.RedrivePolicies.parseRedrivePolicy(redrivePolicy).deadLetterTargetArn();
-            return arn.substring(arn.lastIndexOf(':') + 1);
-        } catch (RuntimeException e) {
-            return "";
-        }
     }
 
     private static String age(Instant oldest, Instant now) {

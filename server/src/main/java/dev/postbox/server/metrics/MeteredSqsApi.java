@@ -33,7 +33,8 @@ public final class MeteredSqsApi implements SqsApi {
     private final MeterRegistry registry;
     private final QueueMetrics queues;
     private final String defaultAccount;
-    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+    /** By operation, then outcome: two lookups, nothing built per request. */
+    private final Map<String, Map<String, Timer>> timers = new ConcurrentHashMap<>();
     private final AtomicInteger receivesInProgress;
 
     /** @param defaultAccount the account of unauthenticated callers (as the service's) */
@@ -61,10 +62,14 @@ public final class MeteredSqsApi implements SqsApi {
         Throwable cause = failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure;
         String outcome = cause == null ? "ok" : cause instanceof SqsException sqs ? sqs.code().shapeName()
                 : "InternalError";
-        timers.computeIfAbsent(operation + " " + outcome, k -> Timer.builder("sqs.requests")
-                .description("Requests that reached an operation, by operation and outcome")
-                .tags("operation", operation, "outcome", outcome).serviceLevelObjectives(BUCKETS)
-                .register(registry)).record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+        timers.computeIfAbsent(operation, k -> new ConcurrentHashMap<>())
+                .computeIfAbsent(outcome, k -> timer(operation, outcome))
+                .record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    private Timer timer(String operation, String outcome) {
+        return Timer.builder("sqs.requests").description("Requests that reached an operation, by operation and outcome")
+                .tags("operation", operation, "outcome", outcome).serviceLevelObjectives(BUCKETS).register(registry);
     }
 
     private QueueMetrics.Meters queue(CallContext call, String queueUrl) {

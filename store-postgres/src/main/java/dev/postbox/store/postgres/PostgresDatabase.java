@@ -37,27 +37,26 @@ public final class PostgresDatabase implements AutoCloseable {
         config.setAutoCommit(false);
         config.setConnectionTimeout(Math.max(250, options.connectionTimeout().toMillis()));
         config.setInitializationFailTimeout(-1); // the first use reports an unreachable database, not the pool
-        // Every execution is planned for its values (force_custom_plan). pgjdbc prepares a statement on the server
-        // after five uses, and PostgreSQL may then cache one generic plan, made from the table's size and statistics
-        // of that moment: one made while the queue table was empty (a queue between two bursts) scanned and sorted
-        // the whole table, 0.7 s for a receive of 10, and stayed cached as the table filled; measured. With
-        // sequential scans and sorts disabled too, generic plans made on an empty table still chose the group index
-        // for the receive's update, the batch delete and the long poll's probe (55-90 ms each at 100,000 rows), so
-        // planning stays: 0.2 ms of a receive of 10 and 0.3 ms of a delete batch, a third of the database's CPU in
-        // a drain (docs/performance.md, fifth step).
-        // No bitmap scans: every statement here finds its rows by an index, and on a table not yet analyzed the
-        // planner chose a bitmap scan of the whole queue and a sort for a receive of 10 (21,000 buffer reads, and
-        // a bitmap scan never marks the dead index entries it passes, so the next one reads them again): the first
-        // drain on a fresh database ran at 1,909-2,699 msgs/s against 3,582-4,135 with plain index scans, measured.
-        // No sort where an index gives the order: a VACUUM that ran while the queue was nearly empty leaves the
-        // table's pages and a tiny row count, so until the next ANALYZE (up to a minute) the planner takes a
-        // refilled queue for a few rows and read all of them by the primary key and sorted them, for a receive of 10
-        // (70 ms at 100,000 messages, 1.2 s seen in a drain; ReceivePlansTest). Sorts that no index can spare still
-        // run.
-        // No JIT: nothing here is a long query, and a disabled sort's cost (PostgreSQL adds 1e10) would cross the JIT
-        // threshold: 250 ms compiling a fair receive of 1 ms, measured.
-        config.setConnectionInitSql("SET plan_cache_mode = force_custom_plan; SET enable_bitmapscan = off;"
-                + " SET enable_sort = off; SET jit = off");
+        // Plans that statistics cannot mislead (decision 0023). A queue table's statistics are often wrong: VACUUM
+        // of a nearly empty queue leaves its pages and a tiny row count, and the planner then takes a refilled queue
+        // for a few rows until the next ANALYZE (StaleStatistics shortens that to seconds); a queue between two
+        // bursts is empty. So the hot statements are written so that only one plan is left once sequential scans,
+        // bitmap scans and sorts that an index can spare are disabled: the receive picks by the visibility index in
+        // its order and finds its rows again by ctid, the long poll's probe reads the visibility index's first entry
+        // (ReceivePlansTest makes its plans on an empty and on a stale table). Those plans are then the same for
+        // every execution, and PostgreSQL's default plan caching (plan_cache_mode = auto: a generic plan after five
+        // executions of a prepared statement, when it costs no more) spares their planning, which was a third of
+        // the database's CPU in a drain (docs/performance.md, fifth step).
+        // Without sequential scans: a plan made on an empty table read a refilled one whole (0.7 s for a receive of
+        // 10, measured). Without bitmap scans: they never mark the dead index entries they pass, and on a table not
+        // yet analyzed the planner chose one over the whole queue and a sort for a receive of 10 (21,000 buffer
+        // reads). Without sorts an index can spare: with stale statistics the planner read the whole queue by its
+        // primary key and sorted it to pick 10 messages (70 ms at 100,000 messages). Scans and sorts that nothing
+        // else can do still run (PostgreSQL only adds a large cost to disabled paths).
+        // No JIT: nothing here is a long query, and a disabled path's cost (1e10) would cross the JIT threshold: 250
+        // ms compiling a fair receive of 1 ms, measured.
+        config.setConnectionInitSql("SET plan_cache_mode = auto; SET enable_seqscan = off;"
+                + " SET enable_bitmapscan = off; SET enable_sort = off; SET jit = off");
         HikariDataSource pool = new HikariDataSource(config);
         try {
             migrate(pool, options.olderDataRegion());

@@ -112,6 +112,11 @@ final class Receiving {
         return alone(key, receive, now, false);
     }
 
+    /** Where this node's receives of the queue start their scan ({@link ReceiveFloors#NONE}: at the head). */
+    long floor(long incarnation) {
+        return floors.floor(incarnation);
+    }
+
     /** How many receive steps of standard queues ran (each for one or more receives). */
     long receiveSteps() {
         return together.steps();

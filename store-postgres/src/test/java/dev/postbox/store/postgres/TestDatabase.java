@@ -45,6 +45,17 @@ final class TestDatabase {
                 on -> PostgresDatabase.open(PostgresOptions.of(url()).withListenNotify(on)));
     }
 
+    /** A store database of its own (dropped and created again), on a pool of two connections. */
+    static PostgresDatabase fresh(String name) {
+        try (Connection c = java.sql.DriverManager.getConnection(url()); Statement s = c.createStatement()) {
+            s.execute("DROP DATABASE IF EXISTS " + name);
+            s.execute("CREATE DATABASE " + name);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return PostgresDatabase.open(PostgresOptions.of(server().getJdbcUrl("postgres", name)).withPoolSize(2));
+    }
+
     static String url() {
         return server().getJdbcUrl("postgres", "postgres");
     }

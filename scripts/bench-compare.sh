@@ -40,7 +40,8 @@ results=$(mktemp)
 rounds=${BENCH_ROUNDS:-1}
 
 if [ "$smoke" = 1 ]; then
-  workloads=("send --clients 4 --seconds 1 --runs 2" "raw-send --clients 4 --seconds 1" "drain --clients 2 --messages 500"
+  workloads=("send --clients 4 --seconds 1 --runs 2" "raw-send --clients 4 --seconds 1"
+             "raw-send-batch --clients 4 --seconds 1" "drain --clients 2 --messages 500"
              "fifo --clients 2 --groups 4 --messages 200" "raw-fifo --clients 2 --groups 4 --messages 200"
              "longpoll-idle --pollers 20 --seconds 1 --short-poll-seconds 1 --wakeups 5"
              "raw-longpoll-idle --pollers 20 --seconds 1 --short-poll-seconds 1 --wakeups 5"
@@ -58,6 +59,7 @@ else
   drain_messages=${BENCH_DRAIN_MESSAGES:-50000}
   workloads=("send --clients 16 --seconds $seconds --runs $runs" "send-batch --clients 16 --seconds $seconds --runs $runs"
              "raw-send --clients 32 --seconds $seconds --runs $runs"
+             "raw-send-batch --clients 16 --seconds $seconds --runs $runs"
              "drain --clients 8 --messages $drain_messages --runs $drain_runs"
              "fifo --clients 8 --groups 16 --messages 20000 --runs $drain_runs"
              "raw-drain --clients 8 --messages $drain_messages --runs $drain_runs"

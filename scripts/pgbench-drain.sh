@@ -54,8 +54,9 @@ SQL
 
 cpu_before=$(database_cpu)
 start=$(date +%s.%N)
-# The node's session settings (PostgresDatabase: every execution planned, no bitmap scans); statements prepared, as pgjdbc's.
-PGOPTIONS="-c search_path=postbox_pgbench -c plan_cache_mode=force_custom_plan -c enable_bitmapscan=off" "$pgbench" -n -M prepared -c "$clients" -j 2 \
+# The node's session settings (PostgresDatabase, decision 0023: plans cached, no sequential or bitmap scans, no sorts an
+# index can spare, no JIT); statements prepared, as pgjdbc's.
+PGOPTIONS="-c search_path=postbox_pgbench -c plan_cache_mode=auto -c enable_seqscan=off -c enable_bitmapscan=off -c enable_sort=off -c jit=off" "$pgbench" -n -M prepared -c "$clients" -j 2 \
   -t $((messages / batch / clients)) -D batch="$batch" -D incarnation=1 -D floor=0 -f "${BENCH_PGBENCH_SCRIPT:-bench/pgbench/drain.sql}" "$psql_url" \
   | grep -E '^(number of failed|latency average|tps)'
 end=$(date +%s.%N)

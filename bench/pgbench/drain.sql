@@ -3,28 +3,29 @@
 -- ReceiveFloors does: the oldest visible_at this client took last time, or the head when that found nothing) and
 -- its DeleteMessageBatch statement. Run by scripts/pgbench-drain.sh.
 WITH picked AS (
-    SELECT incarnation, sequence, visible_at FROM postbox_message
+    SELECT ctid, sequence, visible_at FROM postbox_message
     WHERE incarnation = :incarnation AND visible_at >= :floor AND visible_at <= 1000000000000000 AND retained_from > 0
     ORDER BY visible_at, sequence LIMIT :batch FOR UPDATE SKIP LOCKED),
 taken AS (
     UPDATE postbox_message m SET visible_at = 1000000030000000, receive_count = m.receive_count + 1,
         first_received_at = coalesce(m.first_received_at, 1000000000000000)
-    FROM picked WHERE m.incarnation = picked.incarnation AND m.sequence = picked.sequence
-    RETURNING m.sequence, m.receive_count, m.first_received_at, m.sequence_number, m.payload, picked.visible_at)
-SELECT coalesce(array_agg(sequence), '{}') AS sequences, coalesce(array_agg(receive_count), '{}') AS counts,
-    coalesce(min(visible_at), 0) AS floor, count(*) AS taken, sum(length(payload)) AS bytes FROM taken
+    WHERE m.ctid = ANY(ARRAY(SELECT ctid FROM picked))
+    RETURNING m.sequence, m.receive_count, m.first_received_at, m.sequence_number, m.payload)
+SELECT coalesce(array_agg(t.sequence), '{}') AS sequences, coalesce(array_agg(t.receive_count), '{}') AS counts,
+    coalesce(min(p.visible_at), 0) AS floor, count(*) AS taken, sum(length(t.payload)) AS bytes
+FROM taken t JOIN picked p USING (sequence)
 \gset
 \if :taken > 0
 WITH found AS (
-    SELECT sequence, receive_count, visible_at FROM postbox_message
+    SELECT ctid, sequence, receive_count, visible_at FROM postbox_message
     WHERE incarnation = :incarnation AND sequence = ANY(:sequences::bigint[]) AND retained_from > 0
     FOR UPDATE),
 gone AS (
     DELETE FROM postbox_message m
-    USING found f, unnest(:sequences::bigint[], :counts::int[]) AS r(sequence, receive_count)
-    WHERE m.incarnation = :incarnation AND m.sequence = ANY(:sequences::bigint[]) AND m.sequence = f.sequence
-      AND r.sequence = f.sequence AND r.receive_count = f.receive_count
-      AND NOT (false AND f.visible_at <= 1000000000000000)
+    WHERE m.ctid = ANY(ARRAY(
+        SELECT f.ctid FROM found f JOIN unnest(:sequences::bigint[], :counts::int[]) AS r(sequence, receive_count)
+            ON r.sequence = f.sequence AND r.receive_count = f.receive_count
+        WHERE NOT (false AND f.visible_at <= 1000000000000000)))
     RETURNING m.sequence)
 SELECT sequence, receive_count, visible_at FROM found;
 \endif

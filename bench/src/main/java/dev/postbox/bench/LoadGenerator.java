@@ -38,8 +38,10 @@ import java.util.stream.IntStream;
 /**
  * The load generator: one workload against one SQS endpoint (Postbox or any other; or several nodes of one deployment,
  * --also-endpoint), printing one result line.
- * Works through the AWS SDK for Java v2 async client, except {@code raw-send}, which posts pre-built JSON
- * SendMessage requests with the JDK HTTP client so the client's CPU cost stays small.
+ * Works through the AWS SDK for Java v2 async client, except the raw workloads: {@code raw-send} and {@code
+ * raw-send-batch} post pre-built JSON SendMessage and SendMessageBatch requests over plain sockets ({@link
+ * RawSendLoop}), the raw drains receive and delete over them ({@link RawConsumer}), so the client's CPU cost stays
+ * small.
  *
  * <pre>java -cp 'bench/target/postbox-bench.jar:bench/target/lib/*' dev.postbox.bench.LoadGenerator \
  *     --endpoint http://127.0.0.1:9324 --workload send --clients 8 --seconds 10 --server-pid PID</pre>
@@ -52,7 +54,7 @@ public final class LoadGenerator implements Callable<Integer> {
             + " send-batch and drain workloads spread their clients over all endpoints, round robin")
     List<String> otherEndpoints = new ArrayList<>();
     @Option(names = "--workload", required = true,
-            description = "send, send-batch, raw-send, drain, fifo, raw-drain, raw-fifo, e2e, longpoll-idle,"
+            description = "send, send-batch, raw-send, raw-send-batch, drain, fifo, raw-drain, raw-fifo, e2e, longpoll-idle,"
                     + " raw-longpoll-idle")
     String workload;
     @Option(names = "--clients", defaultValue = "8", description = "producers (send*) or consumers (drain, fifo, e2e)")
@@ -165,7 +167,8 @@ public final class LoadGenerator implements Callable<Integer> {
         switch (workload) {
             case "send" -> send(false);
             case "send-batch" -> send(true);
-            case "raw-send" -> rawSend();
+            case "raw-send" -> rawSend(false);
+            case "raw-send-batch" -> rawSend(true);
             case "drain" -> drain(false, false);
             case "fifo" -> drain(true, false);
             case "raw-drain" -> drain(false, true);
@@ -337,20 +340,28 @@ public final class LoadGenerator implements Callable<Integer> {
     }
 
     /**
-     * SendMessage over plain keep-alive connections (one per client, each with one request in flight) with one
-     * pre-built request: no SDK, and one client thread for them all ({@link RawSendLoop}).
+     * SendMessage (or, {@code batch}, SendMessageBatch of 10) over plain keep-alive connections (one per client, each
+     * with one request in flight) with one pre-built request: no SDK, and one client thread for them all ({@link
+     * RawSendLoop}). A batch's response must name no failed entry.
      */
-    private void rawSend() throws Exception {
+    private void rawSend(boolean batch) throws Exception {
         String url = queue("bench-raw-" + System.nanoTime(), false);
         URI target = URI.create(endpoint);
-        byte[] request = RawHttpConnection.sqsJson(target, "SendMessage",
-                "{\"QueueUrl\":\"" + url + "\",\"MessageBody\":\"" + body("m") + "\"}");
+        String body = body("m");
+        byte[] request = batch
+                ? RawHttpConnection.sqsJson(target, "SendMessageBatch", "{\"QueueUrl\":\"" + url + "\",\"Entries\":["
+                        + IntStream.range(0, 10).mapToObj(i -> "{\"Id\":\"e" + i + "\",\"MessageBody\":\"" + body
+                                + "\"}").collect(java.util.stream.Collectors.joining(",")) + "]}")
+                : RawHttpConnection.sqsJson(target, "SendMessage",
+                        "{\"QueueUrl\":\"" + url + "\",\"MessageBody\":\"" + body + "\"}");
+        int perRequest = batch ? 10 : 1;
         AtomicLong sent = new AtomicLong();
-        try (RawSendLoop loop = new RawSendLoop(target, request, clients, latencyNanos -> {
-            sent.incrementAndGet();
+        try (RawSendLoop loop = new RawSendLoop(target, request, clients,
+                response -> !batch || !response.contains("\"Failed\":[{"), latencyNanos -> {
+            sent.addAndGet(perRequest);
             latencyMicros.recordValue(latencyNanos / 1000);
         })) {
-            runFor(1, seconds, loop::poll, sent, "raw-send");
+            runFor(1, seconds, loop::poll, sent, workload);
         }
     }
 

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongConsumer;
+import java.util.function.Predicate;
 
 /**
  * Raw-send's client: one thread keeps N keep-alive connections busy through one selector, each with one pre-built
@@ -27,6 +28,7 @@ final class RawSendLoop implements AutoCloseable {
     private final Selector selector;
     private final byte[] request;
     private final LongConsumer onResponse;
+    private final Predicate<String> bodyAccepted;
     private final List<SocketChannel> channels = new ArrayList<>();
 
     /**
@@ -34,9 +36,19 @@ final class RawSendLoop implements AutoCloseable {
      *                   this loop's thread; any status but 200 fails the loop instead
      */
     RawSendLoop(URI endpoint, byte[] request, int connections, LongConsumer onResponse) throws IOException {
+        this(endpoint, request, connections, body -> true, onResponse);
+    }
+
+    /**
+     * @param bodyAccepted whether a 200 response's body is a success (a batch's may name failed entries); one that
+     *                     is not fails the loop. Only then is the body decoded.
+     */
+    RawSendLoop(URI endpoint, byte[] request, int connections, Predicate<String> bodyAccepted,
+                LongConsumer onResponse) throws IOException {
         this.selector = Selector.open();
         this.request = request;
         this.onResponse = onResponse;
+        this.bodyAccepted = bodyAccepted;
         try {
             for (int i = 0; i < connections; i++) {
                 SocketChannel channel = SocketChannel.open(new InetSocketAddress(endpoint.getHost(), endpoint.getPort()));
@@ -125,7 +137,12 @@ final class RawSendLoop implements AutoCloseable {
                 throw new IllegalStateException(head.lines().findFirst().orElse("") + ": "
                         + new String(bytes, bodyStart, in.position() - bodyStart, StandardCharsets.UTF_8));
             }
-            onResponse.accept(System.nanoTime() - sentAt);
+            long latency = System.nanoTime() - sentAt;
+            String body = new String(bytes, bodyStart, in.position() - bodyStart, StandardCharsets.UTF_8);
+            if (!bodyAccepted.test(body)) {
+                throw new IllegalStateException("not accepted: " + body);
+            }
+            onResponse.accept(latency);
             in.clear();
             send(key);
         }

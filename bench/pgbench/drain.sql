@@ -27,5 +27,6 @@ gone AS (
             ON r.sequence = f.sequence AND r.receive_count = f.receive_count
         WHERE NOT (false AND f.visible_at <= 1000000000000000)))
     RETURNING m.sequence)
-SELECT sequence, receive_count, visible_at FROM found;
+SELECT f.sequence, f.receive_count, f.visible_at, g.sequence IS NOT NULL AS deleted
+FROM found f LEFT JOIN gone g USING (sequence);
 \endif

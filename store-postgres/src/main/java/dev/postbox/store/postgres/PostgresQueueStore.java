@@ -2,6 +2,7 @@ package dev.postbox.store.postgres;
 
 import dev.postbox.core.Limits;
 import dev.postbox.core.QueueAttributes;
+import dev.postbox.core.ErrorCode;
 import dev.postbox.core.SqsException;
 import dev.postbox.core.store.Delivery;
 import dev.postbox.core.store.MessageData;
@@ -470,9 +471,11 @@ public final class PostgresQueueStore implements QueueStore {
     /**
      * DeleteMessageBatch (and the deletes that go together): the receipts' messages, locked, each with its receive
      * count and {@code visible_at}; those whose receipt is current (and, in a FIFO queue, whose visibility timeout has
-     * not expired) deleted. The deleted rows are found again by their ctid, a TID scan whatever the statistics (as in
-     * the receive; stable while the row is locked). The lookup by sequence keeps to the primary key with {@code
-     * sequence = ANY(array)} (a join with the unnested receipts let the planner scan the whole queue instead).
+     * not expired) deleted, and whether each was. The deleted rows are found again by their ctid, a TID scan whatever
+     * the statistics (as in the receive; stable while the row is locked). The lookup by sequence keeps to the primary
+     * key with {@code sequence = ANY(array)} (a join with the unnested receipts let the planner scan the whole queue
+     * instead). A row changed by a transaction that committed after this statement's snapshot is locked in its newest
+     * version, which the TID scan cannot see: it is found but not deleted ({@link #deleteAlone} asks again).
      */
     static final String DELETE_BATCH = """
             WITH found AS (
@@ -486,39 +489,44 @@ public final class PostgresQueueStore implements QueueStore {
                         ON r.sequence = f.sequence AND r.receive_count = f.receive_count
                     WHERE NOT (? AND f.visible_at <= ?)))
                 RETURNING m.sequence)
-            SELECT sequence, receive_count, visible_at FROM found
+            SELECT f.sequence, f.receive_count, f.visible_at, g.sequence IS NOT NULL AS deleted
+            FROM found f LEFT JOIN gone g USING (sequence)
             """;
+    /** How many times a delete batch asks again for rows changed under it before it gives up (retryably). */
+    private static final int DELETE_ROUNDS = 3;
+
+    /** A message {@link #DELETE_BATCH} found: its receive count and {@code visible_at}, and whether it was deleted. */
+    private record Found(int receiveCount, long visibleAt, boolean deleted) {
+    }
 
     private CompletableFuture<List<DeleteOutcome>> deleteAlone(QueueKey key, List<Receipt> receipts, Instant now) {
         return transactions.run(c -> {
             QueueRecord queue = cachedQueue(c, key);
             long cutoff = retentionCutoff(queue, now);
             Transactions.commitEachStatement(c);
-            Map<Long, long[]> found = new java.util.HashMap<>(); // sequence -> {receive count, visible at}
-            try (PreparedStatement delete = c.prepareStatement(DELETE_BATCH)) {
-                Array sequences = longs(c, receipts.stream().map(Receipt::sequence).toList());
-                bind(delete, 1, queue.incarnation(), sequences, cutoff, sequences,
-                        c.createArrayOf("int", receipts.stream().map(Receipt::receiveCount).toArray()),
-                        queue.fifo(), micros(now));
-                try (ResultSet rs = delete.executeQuery()) {
-                    while (rs.next()) {
-                        found.put(rs.getLong(1), new long[]{rs.getInt(2), rs.getLong(3)});
-                    }
+            Map<Long, Found> found = new java.util.HashMap<>();
+            List<Receipt> asked = receipts;
+            for (int round = 1; !asked.isEmpty(); round++) {
+                if (round > DELETE_ROUNDS) { // the earlier rounds' deletes stand; a retry finds those messages gone
+                    throw new SqsException(ErrorCode.SERVICE_UNAVAILABLE,
+                            "The messages changed while they were being deleted. Please retry the request.");
                 }
+                Map<Long, Found> seen = deleteBatch(c, queue, cutoff, asked, now);
+                asked.forEach(receipt -> found.remove(receipt.sequence()));
+                found.putAll(seen);
+                asked = asked.stream().filter(receipt -> {
+                    Found message = seen.get(receipt.sequence());
+                    return message != null && !message.deleted() && outcome(queue, receipt, message, now)
+                            == DeleteOutcome.DELETED;
+                }).toList();
             }
             List<DeleteOutcome> outcomes = new ArrayList<>(receipts.size());
-            List<Long> deleted = new ArrayList<>();
+            java.util.Set<Long> deleted = new java.util.HashSet<>();
             for (Receipt receipt : receipts) {
-                long[] message = found.get(receipt.sequence());
-                DeleteOutcome outcome;
-                if (message == null || deleted.contains(receipt.sequence())) {
-                    outcome = DeleteOutcome.NOT_FOUND;
-                } else if (message[0] != receipt.receiveCount()) {
-                    outcome = DeleteOutcome.STALE_RECEIPT;
-                } else if (queue.fifo() && message[1] <= micros(now)) {
-                    outcome = DeleteOutcome.EXPIRED;
-                } else {
-                    outcome = DeleteOutcome.DELETED;
+                Found message = found.get(receipt.sequence());
+                DeleteOutcome outcome = message == null || deleted.contains(receipt.sequence())
+                        ? DeleteOutcome.NOT_FOUND : outcome(queue, receipt, message, now);
+                if (outcome == DeleteOutcome.DELETED) {
                     deleted.add(receipt.sequence());
                 }
                 outcomes.add(outcome);
@@ -528,6 +536,35 @@ public final class PostgresQueueStore implements QueueStore {
             }
             return outcomes;
         });
+    }
+
+    /** {@link #DELETE_BATCH} for these receipts: what it found, by sequence. */
+    private static Map<Long, Found> deleteBatch(Connection c, QueueRecord queue, long cutoff, List<Receipt> receipts,
+                                                Instant now) throws SQLException {
+        Map<Long, Found> found = new java.util.HashMap<>();
+        try (PreparedStatement delete = c.prepareStatement(DELETE_BATCH)) {
+            Array sequences = longs(c, receipts.stream().map(Receipt::sequence).toList());
+            bind(delete, 1, queue.incarnation(), sequences, cutoff, sequences,
+                    c.createArrayOf("int", receipts.stream().map(Receipt::receiveCount).toArray()),
+                    queue.fifo(), micros(now));
+            try (ResultSet rs = delete.executeQuery()) {
+                while (rs.next()) {
+                    found.put(rs.getLong(1), new Found(rs.getInt(2), rs.getLong(3), rs.getBoolean(4)));
+                }
+            }
+        }
+        return found;
+    }
+
+    /** What a receipt does to the message it names (as found): deleted, or why not. */
+    private static DeleteOutcome outcome(QueueRecord queue, Receipt receipt, Found message, Instant now) {
+        if (message.receiveCount() != receipt.receiveCount()) {
+            return DeleteOutcome.STALE_RECEIPT;
+        }
+        if (queue.fifo() && message.visibleAt() <= micros(now)) {
+            return DeleteOutcome.EXPIRED;
+        }
+        return DeleteOutcome.DELETED;
     }
 
     @Override

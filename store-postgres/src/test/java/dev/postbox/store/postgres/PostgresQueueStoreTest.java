@@ -4,6 +4,7 @@ import dev.postbox.core.QueueAttributes;
 import dev.postbox.core.store.QueueKey;
 import dev.postbox.core.store.QueueRecord;
 import dev.postbox.core.store.QueueStore;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 
@@ -207,6 +208,44 @@ class PostgresQueueStoreTest extends PostgresStoreContract {
         org.assertj.core.api.Assertions.assertThat(next)
                 .containsExactlyInAnyOrder("second", "from a clock ten seconds behind");
         org.assertj.core.api.Assertions.assertThat(receive(1)).isEmpty();
+    }
+
+    /**
+     * A visibility change (another node's) that commits while a delete batch waits for the message's lock: the batch
+     * locks the changed row, which its TID scan cannot see, so it asks again; the message is deleted, not left to
+     * come back after its visibility timeout with the delete acknowledged.
+     */
+    @org.junit.jupiter.api.Test
+    void aDeleteBatchDeletesAMessageWhoseVisibilityChangedWhileItWaitedForIt() throws Exception {
+        send("changed while deleted");
+        dev.postbox.core.store.Delivery delivery = receive(1).getFirst();
+        try (Connection other = database.dataSource().getConnection(); Statement s = other.createStatement()) {
+            s.execute("UPDATE postbox_message SET visible_at = visible_at + 1 WHERE sequence = "
+                    + delivery.sequence());
+            java.util.concurrent.CompletableFuture<QueueStore.DeleteOutcome> deleted = store.deleteAll(key,
+                    List.of(new QueueStore.Receipt(delivery.sequence(), delivery.receiveCount())),
+                    clock.instant()).getFirst();
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (!aStatementWaitsForALock() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            org.assertj.core.api.Assertions.assertThat(aStatementWaitsForALock()).as("the delete waits").isTrue();
+            other.commit();
+            org.assertj.core.api.Assertions.assertThat(deleted.get(5, java.util.concurrent.TimeUnit.SECONDS))
+                    .isEqualTo(QueueStore.DeleteOutcome.DELETED);
+        }
+        org.assertj.core.api.Assertions.assertThat(rows()).as("the message's row is gone").isZero();
+    }
+
+    private static boolean aStatementWaitsForALock() throws SQLException {
+        try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement();
+             java.sql.ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_stat_activity"
+                     + " WHERE wait_event_type = 'Lock' AND query LIKE '%DELETE FROM postbox_message%'")) {
+            rs.next();
+            boolean waiting = rs.getLong(1) > 0;
+            c.commit();
+            return waiting;
+        }
     }
 
     private static long rows() throws SQLException {

@@ -1,7 +1,9 @@
--- The stale-statistics reproduction of docs/performance.md's seventh step (decision 0018): 100,000 messages of
--- 1 KiB, all but the last deleted, VACUUM ANALYZE (the table keeps its pages and counts one row), 100,000 inserted;
--- then a receive of 10 planned with the node's session settings, in the join form before the fix and the ctid form
--- after it (both rolled back). In a throwaway schema of any PostgreSQL database:
+-- The stale-statistics reproduction of docs/performance.md's seventh and eighth steps (decisions 0018, 0023):
+-- 100,000 messages of 1 KiB, all but the last deleted, VACUUM ANALYZE (the table keeps its pages and counts one row),
+-- 100,000 inserted; then, planned for their values with the node's session settings (all rolled back): a receive of
+-- 10 in the join form before 0018 and the ctid form after it; the long poll's probe as min(visible_at) before 0023
+-- and as the visibility index's first entry after it; the delete batch of 10 before and after 0023, and once more
+-- after the ANALYZE that StaleStatistics runs. In a throwaway schema of any PostgreSQL database:
 --   psql -h 127.0.0.1 -p 55432 -U postgres -f scripts/pg-stale-statistics.sql
 SET client_min_messages = warning;
 DROP SCHEMA IF EXISTS stale_statistics CASCADE;
@@ -45,5 +47,54 @@ taken AS (
     WHERE m.ctid = ANY(ARRAY(SELECT ctid FROM picked))
     RETURNING m.sequence, m.receive_count)
 SELECT t.sequence, t.receive_count, p.visible_at FROM taken t JOIN picked p USING (sequence);
+ROLLBACK;
+SET enable_seqscan = off;
+\echo ==== the long-poll probe before 0023: min(visible_at)
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY ON)
+SELECT min(visible_at) FROM postbox_message WHERE retained_from > 0 AND incarnation = 1;
+\echo ==== the probe after 0023: the first entry of the visibility index
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY ON)
+SELECT visible_at FROM postbox_message
+WHERE incarnation = 1 AND visible_at >= -9223372036854775808 AND retained_from > 0 ORDER BY visible_at LIMIT 1;
+\echo ==== the delete batch before 0023: its rows found again by sequence
+BEGIN;
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY ON)
+WITH found AS (
+    SELECT sequence, receive_count, visible_at FROM postbox_message
+    WHERE incarnation = 1 AND sequence = ANY('{150000,150001,150002,150003,150004,150005,150006,150007,150008,150009}')
+      AND retained_from > 0
+    FOR UPDATE),
+gone AS (
+    DELETE FROM postbox_message m
+    USING found f, unnest('{150000,150001,150002,150003,150004,150005,150006,150007,150008,150009}'::bigint[],
+                          '{0,0,0,0,0,0,0,0,0,0}'::int[]) AS r(sequence, receive_count)
+    WHERE m.incarnation = 1
+      AND m.sequence = ANY('{150000,150001,150002,150003,150004,150005,150006,150007,150008,150009}')
+      AND m.sequence = f.sequence AND r.sequence = f.sequence AND r.receive_count = f.receive_count
+    RETURNING m.sequence)
+SELECT sequence, receive_count, visible_at FROM found;
+ROLLBACK;
+\echo ==== the delete batch after 0023 (its rows found again by ctid), stale statistics, then after ANALYZE
+PREPARE delete_batch(bigint[], int[]) AS
+WITH found AS (
+    SELECT ctid, sequence, receive_count, visible_at FROM postbox_message
+    WHERE incarnation = 1 AND sequence = ANY($1) AND retained_from > 0
+    FOR UPDATE),
+gone AS (
+    DELETE FROM postbox_message m
+    WHERE m.ctid = ANY(ARRAY(
+        SELECT f.ctid FROM found f JOIN unnest($1, $2) AS r(sequence, receive_count)
+            ON r.sequence = f.sequence AND r.receive_count = f.receive_count))
+    RETURNING m.sequence)
+SELECT f.sequence, f.receive_count, f.visible_at, g.sequence IS NOT NULL AS deleted
+FROM found f LEFT JOIN gone g USING (sequence);
+BEGIN;
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY ON)
+EXECUTE delete_batch('{150000,150001,150002,150003,150004,150005,150006,150007,150008,150009}', '{0,0,0,0,0,0,0,0,0,0}');
+ROLLBACK;
+ANALYZE postbox_message;
+BEGIN;
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY ON)
+EXECUTE delete_batch('{150000,150001,150002,150003,150004,150005,150006,150007,150008,150009}', '{0,0,0,0,0,0,0,0,0,0}');
 ROLLBACK;
 DROP SCHEMA stale_statistics CASCADE;

@@ -357,7 +357,7 @@ public final class LoadGenerator implements Callable<Integer> {
         int perRequest = batch ? 10 : 1;
         AtomicLong sent = new AtomicLong();
         try (RawSendLoop loop = new RawSendLoop(target, request, clients,
-                response -> !batch || !response.contains("\"Failed\":[{"), latencyNanos -> {
+                batch ? response -> !response.contains("\"Failed\":[{") : null, latencyNanos -> {
             sent.addAndGet(perRequest);
             latencyMicros.recordValue(latencyNanos / 1000);
         })) {

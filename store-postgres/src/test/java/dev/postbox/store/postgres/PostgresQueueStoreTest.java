@@ -108,12 +108,7 @@ class PostgresQueueStoreTest extends PostgresStoreContract {
 
     @org.junit.jupiter.api.Test
     void queuesStoredBeforeRegionsAreInTheRegionTheMigratingNodeNames() throws SQLException {
-        try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement()) {
-            c.setAutoCommit(true);
-            s.execute("DROP DATABASE IF EXISTS before_regions");
-            s.execute("CREATE DATABASE before_regions");
-        }
-        String url = TestDatabase.server().getJdbcUrl("postgres", "before_regions");
+        String url = TestDatabase.emptyDatabase("before_regions");
         org.flywaydb.core.Flyway.configure().dataSource(url, null, null).locations("classpath:db/postbox")
                 .table("postbox_schema_history").target("2").load().migrate();
         try (Connection c = java.sql.DriverManager.getConnection(url); Statement s = c.createStatement()) {
@@ -141,12 +136,7 @@ class PostgresQueueStoreTest extends PostgresStoreContract {
 
     @org.junit.jupiter.api.Test
     void aDatabaseMigratedByANewerBuildIsRefused() throws SQLException {
-        try (Connection c = database.dataSource().getConnection(); Statement s = c.createStatement()) {
-            c.setAutoCommit(true);
-            s.execute("DROP DATABASE IF EXISTS newer");
-            s.execute("CREATE DATABASE newer");
-        }
-        String url = TestDatabase.server().getJdbcUrl("postgres", "newer");
+        String url = TestDatabase.emptyDatabase("newer");
         PostgresDatabase.open(PostgresOptions.of(url).withPoolSize(2)).close();
         try (Connection c = java.sql.DriverManager.getConnection(url); Statement s = c.createStatement()) {
             s.execute("INSERT INTO postbox_schema_history (installed_rank, version, description, type, script,"

@@ -35,9 +35,26 @@ class ReceivePlansTest {
     private static Connection planned;
     /** The plans made on the empty table, run once it held {@link #MESSAGES}: statement name to plan. */
     private static Map<String, String> madeOnAnEmptyTable;
-    /** The statements prepared with generic plans, and how many buffers each may read at {@link #MESSAGES}. */
-    private static final Map<String, Integer> BUFFER_BOUNDS = Map.of("take", 200, "fair_take", 400, "claim", 200,
-            "earliest", 20);
+
+    /** A statement under test, its parameters for a receive of 10 at {@link #NOW}, and the buffers it may read. */
+    private record Checked(String name, String sql, List<Object> parameters, int maxBuffers) {
+        /** The parameters as PREPARE's argument list. */
+        String arguments() {
+            return parameters.stream().map(String::valueOf)
+                    .collect(java.util.stream.Collectors.joining(", ", "(", ")"));
+        }
+    }
+
+    private static final Checked TAKE = new Checked("take", Receiving.take(false),
+            List.of(INCARNATION, 0L, NOW, 0L, 10, NOW + 30_000_000L, NOW), 200);
+    private static final Checked FAIR_TAKE = new Checked("fair_take", Receiving.take(true),
+            List.of(INCARNATION, INCARNATION, INCARNATION, NOW, 0L, 10, 10, NOW + 30_000_000L, NOW), 400);
+    private static final Checked CLAIM = new Checked("claim", Receiving.claim(false),
+            List.of(INCARNATION, 0L, NOW, 0L, 10), 200);
+    private static final Checked EARLIEST = new Checked("earliest", PostgresQueueStore.EARLIEST_VISIBLE,
+            List.of(INCARNATION, Long.MIN_VALUE, 0L), 20);
+    /** The statements also prepared with generic plans. */
+    private static final List<Checked> CACHED = List.of(TAKE, FAIR_TAKE, CLAIM, EARLIEST);
 
     @BeforeAll
     static void refillAfterVacuumSawTheQueueNearlyEmpty() throws SQLException {
@@ -78,33 +95,28 @@ class ReceivePlansTest {
 
     @Test
     void aReceivePicksByTheVisibilityIndexInOrderInsteadOfSortingTheQueue() throws SQLException {
-        String plan = plan(Receiving.picked(false) + "SELECT * FROM picked", INCARNATION, 0L, NOW, 0L, 10);
+        String plan = plan(Receiving.picked(false) + "SELECT * FROM picked", CLAIM.parameters().toArray());
         assertThat(plan).as(plan).contains("postbox_message_visible").doesNotContain("Sort");
     }
 
     @Test
     void aReceiveReadsAFewBuffersForTenMessages() throws SQLException {
-        String plan = plan(Receiving.take(false), INCARNATION, 0L, NOW, 0L, 10, NOW + 30_000_000L, NOW);
-        assertThat(Explain.buffers(plan)).as("buffers a receive of 10 reads:\n" + plan).isLessThan(200);
+        assertFewBuffers(TAKE, plan(TAKE));
     }
 
     @Test
     void aReceiveWithARedriveRuleClaimsByReadingAFewBuffers() throws SQLException {
-        String plan = plan(Receiving.claim(false), INCARNATION, 0L, NOW, 0L, 10);
-        assertThat(Explain.buffers(plan)).as("buffers a claim of 10 reads:\n" + plan).isLessThan(200);
+        assertFewBuffers(CLAIM, plan(CLAIM));
     }
 
     @Test
     void aFairReceiveReadsEachTenantsHeadInsteadOfTheQueue() throws SQLException {
-        String plan = plan(Receiving.take(true), INCARNATION, INCARNATION, INCARNATION, NOW, 0L, 10, 10,
-                NOW + 30_000_000L, NOW);
-        assertThat(Explain.buffers(plan)).as("buffers a fair receive of 10 among 7 tenants reads:\n" + plan).isLessThan(400);
+        assertFewBuffers(FAIR_TAKE, plan(FAIR_TAKE));
     }
 
     @Test
     void aLongPollsProbeReadsTheFirstEntryOfTheVisibilityIndex() throws SQLException {
-        String plan = plan(PostgresQueueStore.EARLIEST_VISIBLE, INCARNATION, Long.MIN_VALUE, 0L);
-        assertThat(Explain.buffers(plan)).as("buffers the probe reads:\n" + plan).isLessThan(20);
+        assertFewBuffers(EARLIEST, plan(EARLIEST));
     }
 
     @Test
@@ -118,24 +130,28 @@ class ReceivePlansTest {
     }
 
     private static void assertFewBuffers(Map<String, String> plans) {
-        assertThat(plans.keySet()).containsExactlyInAnyOrderElementsOf(BUFFER_BOUNDS.keySet());
-        plans.forEach((name, plan) -> assertThat(Explain.buffers(plan)).as("buffers " + name + " reads:\n" + plan)
-                .isLessThan(BUFFER_BOUNDS.get(name)));
+        assertThat(plans.keySet()).containsExactlyInAnyOrderElementsOf(CACHED.stream().map(Checked::name).toList());
+        CACHED.forEach(checked -> assertFewBuffers(checked, plans.get(checked.name())));
+    }
+
+    private static void assertFewBuffers(Checked checked, String plan) {
+        assertThat(Explain.buffers(plan)).as("buffers " + checked.name() + " reads:\n" + plan)
+                .isLessThan(checked.maxBuffers());
     }
 
     /**
-     * Prepares the receive's statements (names starting with {@code prefix}) on {@link #planned} and runs each once
-     * with a generic plan, made now and kept (the table's later growth does not invalidate it), rolled back.
+     * Prepares the {@link #CACHED} statements (names starting with {@code prefix}) on {@link #planned} and runs each
+     * once with a generic plan, made now and kept (the table's later growth does not invalidate it), rolled back.
      */
     private static void planGenerically(String prefix) throws SQLException {
         try (Statement s = planned.createStatement()) {
             s.execute("SET plan_cache_mode = force_generic_plan");
-            for (String name : BUFFER_BOUNDS.keySet()) {
-                s.execute("PREPARE " + prefix + name + " AS " + numbered(statement(name)));
+            for (Checked checked : CACHED) {
+                s.execute("PREPARE " + prefix + checked.name() + " AS " + numbered(checked.sql()));
             }
             planned.commit(); // the setting stays for the session
-            for (String name : BUFFER_BOUNDS.keySet()) {
-                s.execute("EXECUTE " + prefix + name + arguments(name));
+            for (Checked checked : CACHED) {
+                s.execute("EXECUTE " + prefix + checked.name() + checked.arguments());
             }
             planned.rollback();
         }
@@ -144,40 +160,18 @@ class ReceivePlansTest {
     /** EXPLAIN ANALYZE of the statements {@link #planGenerically} prepared, their work rolled back. */
     private static Map<String, String> explainPlanned(String prefix) throws SQLException {
         Map<String, String> plans = new java.util.HashMap<>();
-        for (String name : BUFFER_BOUNDS.keySet()) {
+        for (Checked checked : CACHED) {
             try (Statement s = planned.createStatement(); ResultSet rs = s.executeQuery(
-                    "EXPLAIN (ANALYZE, BUFFERS, TIMING OFF, COSTS OFF) EXECUTE " + prefix + name + arguments(name))) {
+                    "EXPLAIN (ANALYZE, BUFFERS, TIMING OFF, COSTS OFF) EXECUTE " + prefix + checked.name()
+                            + checked.arguments())) {
                 String plan = Explain.lines(rs);
                 assertThat(plan).as("a generic plan (its conditions name parameters)").contains("$1");
-                plans.put(name, plan);
+                plans.put(checked.name(), plan);
             } finally {
                 planned.rollback();
             }
         }
         return plans;
-    }
-
-    private static String statement(String name) {
-        return switch (name) {
-            case "take" -> Receiving.take(false);
-            case "fair_take" -> Receiving.take(true);
-            case "claim" -> Receiving.claim(false);
-            case "earliest" -> PostgresQueueStore.EARLIEST_VISIBLE;
-            default -> throw new IllegalArgumentException(name);
-        };
-    }
-
-    /** The statement's parameters for a receive of 10 at {@link #NOW}, in PREPARE's argument list. */
-    private static String arguments(String name) {
-        List<Object> values = switch (name) {
-            case "take" -> List.of(INCARNATION, 0L, NOW, 0L, 10, NOW + 30_000_000L, NOW);
-            case "fair_take" -> List.of(INCARNATION, INCARNATION, INCARNATION, NOW, 0L, 10, 10, NOW + 30_000_000L,
-                    NOW);
-            case "claim" -> List.of(INCARNATION, 0L, NOW, 0L, 10);
-            case "earliest" -> List.of(INCARNATION, Long.MIN_VALUE, 0L);
-            default -> throw new IllegalArgumentException(name);
-        };
-        return values.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", ", "(", ")"));
     }
 
     /** The statement with PREPARE's {@code $1, $2, …} in place of JDBC's question marks. */
@@ -194,10 +188,14 @@ class ReceivePlansTest {
         return numbered.toString();
     }
 
-    /** EXPLAIN ANALYZE of a receive's statement (its work rolled back) on one of the node's own connections. */
+    /** EXPLAIN ANALYZE of a statement (its work rolled back) on one of the node's own connections. */
     private static String plan(String statement, Object... parameters) throws SQLException {
         try (Connection c = database.dataSource().getConnection()) {
             return Explain.analyze(c, statement, parameters);
         }
+    }
+
+    private static String plan(Checked checked) throws SQLException {
+        return plan(checked.sql(), checked.parameters().toArray());
     }
 }

@@ -45,15 +45,20 @@ final class TestDatabase {
                 on -> PostgresDatabase.open(PostgresOptions.of(url()).withListenNotify(on)));
     }
 
-    /** A store database of its own (dropped and created again), on a pool of two connections. */
+    /** A store database of its own (dropped and created again, then migrated), on a pool of two connections. */
     static PostgresDatabase fresh(String name) {
+        return PostgresDatabase.open(PostgresOptions.of(emptyDatabase(name)).withPoolSize(2));
+    }
+
+    /** An empty database of that name (dropped first if it exists); its URL. */
+    static String emptyDatabase(String name) {
         try (Connection c = java.sql.DriverManager.getConnection(url()); Statement s = c.createStatement()) {
             s.execute("DROP DATABASE IF EXISTS " + name);
             s.execute("CREATE DATABASE " + name);
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
-        return PostgresDatabase.open(PostgresOptions.of(server().getJdbcUrl("postgres", name)).withPoolSize(2));
+        return server().getJdbcUrl("postgres", name);
     }
 
     static String url() {
